@@ -1,0 +1,72 @@
+# valora-k6: `make` lists the targets.
+
+MODULE      := github.com/valora-k6/valora-k6
+K6_VERSION  := v2.2.0
+XK6_VERSION := v1.4.13
+
+BIN        := .bin
+XK6        := $(BIN)/xk6
+STANDIN    := $(BIN)/valora-standin
+REPORT_DIR ?= reports
+
+GO_SOURCES  := go.mod go.sum register.go $(shell find extension -name '*.go' -not -name '*_test.go' 2>/dev/null)
+TS_SOURCES  := $(shell find scenarios -name '*.ts' 2>/dev/null) extension/index.d.ts
+SA_SOURCES  := $(shell find standin cmd -name '*.go' -not -name '*_test.go' 2>/dev/null) $(GO_SOURCES)
+
+.DEFAULT_GOAL := help
+.PHONY: help build bundle typecheck vet test test-unit test-e2e standin demo tools deps clean
+
+help: ## Show this help
+	@echo "valora-k6: load and invariant tests for the Valora billing engine"
+	@echo
+	@echo "Usage: make <target>"
+	@echo
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+build: k6 bundle ## Build ./k6 (the pinned k6 v2 with k6/x/valora) and bundle the scenarios into dist/
+
+k6: $(GO_SOURCES) | $(XK6)
+	$(XK6) build $(K6_VERSION) --with $(MODULE)=. -o k6
+
+tools: $(XK6) ## Install the pinned build tools into .bin/
+
+$(XK6): tools/go.mod tools/go.sum
+	@mkdir -p $(BIN)
+	cd tools && go build -o ../$(XK6) go.k6.io/xk6/cmd/xk6
+
+node_modules/.stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+bundle: dist/.stamp ## Bundle scenarios/*.ts into dist/*.js (esbuild, ESM, source maps)
+
+dist/.stamp: $(TS_SOURCES) build/bundle.mjs node_modules/.stamp
+	@rm -rf dist
+	node build/bundle.mjs
+	@touch $@
+
+typecheck: node_modules/.stamp ## Type-check the scenarios (tsc --noEmit, strict) against @types/k6 and index.d.ts
+	npx --no-install tsc --noEmit -p tsconfig.json
+
+vet: ## go vet every package
+	go vet ./...
+
+standin: $(STANDIN) ## Build the stand-in Valora server into .bin/
+
+$(STANDIN): $(SA_SOURCES)
+	@mkdir -p $(BIN)
+	go build -o $(STANDIN) ./cmd/valora-standin
+
+deps: ## Install the Debian packages the tests need (PostgreSQL, wrk) if missing
+	./scripts/install-deps.sh
+
+test-unit: deps ## Go unit and module tests with the race detector
+	go test -race -count=1 ./...
+
+test-e2e: build $(STANDIN) ## Run the built ./k6 and dist/ scenarios against the stand-in, healthy and under every fault
+	go test -count=1 -tags e2e -timeout 40m -v ./test/e2e/
+
+test: vet typecheck test-unit test-e2e ## The whole test suite (what CI runs)
+
+clean: ## Remove build outputs
+	rm -rf k6 dist $(BIN) $(REPORT_DIR)

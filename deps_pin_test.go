@@ -1,0 +1,3 @@
+package valora
+
+import _ "github.com/stripe/stripe-go/v86/webhook"
