@@ -1,0 +1,321 @@
+package ids
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"testing/iotest"
+)
+
+// Expected encodings of valoraOrgID computed independently with Python:
+//
+//	b36 = lambda n: n and b36(n//36) + "0123456789abcdefghijklmnopqrstuvwxyz"[n%36] or ""
+//	b62 = lambda n: n and b62(n//62) + "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"[n%62] or ""
+//	b36(2008111837777760256) → f98o8itporuo;  b62(2008111837777760256).rjust(11, "0") → 2OLAl12igzo
+//	b62(2**64-1) → LygHa16AHYF;  b36(2**64-1) → 3w5e11264sgsf
+const (
+	valoraOrgBase36 = "f98o8itporuo"
+	valoraOrgBase62 = "2OLAl12igzo"
+)
+
+func TestIdempotencyKey(t *testing.T) {
+	cases := []struct {
+		prefix string
+		id     ID
+		want   string
+	}{
+		{"", valoraOrgID, "k6-" + valoraOrgBase36},
+		{"k6", valoraOrgID, "k6-" + valoraOrgBase36},
+		{"usage.ingest:run_7-A", valoraOrgID, "usage.ingest:run_7-A-" + valoraOrgBase36},
+		{"x", 1, "x-1"},
+		{"x", 35, "x-z"},
+		{"x", 36, "x-10"},
+		{"x", 1<<63 - 1, "x-1y2p0ij32e8e7"},
+		{strings.Repeat("p", 64), 1, strings.Repeat("p", 64) + "-1"},
+	}
+	for _, c := range cases {
+		got, err := IdempotencyKey(c.prefix, c.id)
+		if err != nil || got != c.want {
+			t.Errorf("IdempotencyKey(%q, %d) = %q, %v; want %q", c.prefix, c.id, got, err, c.want)
+		}
+	}
+}
+
+func TestIdempotencyKeyErrors(t *testing.T) {
+	for _, prefix := range []string{" ", "k6 run", "a/b", "a\x00", "ключ", "a+b", "é", strings.Repeat("p", 65)} {
+		_, err := IdempotencyKey(prefix, 1)
+		if !errors.Is(err, ErrInvalidPrefix) {
+			t.Errorf("IdempotencyKey(%q) error = %v, want ErrInvalidPrefix", prefix, err)
+			continue
+		}
+		if len(prefix) <= 64 && !strings.Contains(err.Error(), "A-Z a-z 0-9 . _ : -") {
+			t.Errorf("error %q does not say which characters are allowed", err)
+		}
+	}
+	for _, id := range []ID{0, -1} {
+		if _, err := IdempotencyKey("k6", id); !errors.Is(err, ErrInvalidID) {
+			t.Errorf("IdempotencyKey(k6, %d) error = %v, want ErrInvalidID", id, err)
+		}
+	}
+}
+
+var providerIDPattern = regexp.MustCompile(`^(evt|ch|pi|re|cus|in)_[0-9A-Za-z]{24}$`)
+
+func TestProviderID(t *testing.T) {
+	rnd := rand.NewChaCha8([32]byte{1, 2})
+	for _, kind := range ProviderKinds {
+		got, err := ProviderID(kind, valoraOrgID, rnd)
+		if err != nil {
+			t.Fatalf("ProviderID(%q): %v", kind, err)
+		}
+		if !providerIDPattern.MatchString(got) {
+			t.Errorf("ProviderID(%q) = %q, not <kind>_ + 24 base62", kind, got)
+		}
+		if want := kind + "_" + valoraOrgBase62; !strings.HasPrefix(got, want) {
+			t.Errorf("ProviderID(%q) = %q, want prefix %q", kind, got, want)
+		}
+	}
+
+	small, err := ProviderID("ch", 1, rnd)
+	if err != nil || !strings.HasPrefix(small, "ch_00000000001") {
+		t.Errorf("ProviderID(ch, 1) = %q, %v; want the id padded to 11 chars", small, err)
+	}
+	largest, err := ProviderID("evt", 1<<63-1, rnd)
+	if err != nil || !providerIDPattern.MatchString(largest) {
+		t.Errorf("ProviderID(evt, max) = %q, %v", largest, err)
+	}
+	if got := string(appendPadded62(nil, 1<<64-1)); got != "LygHa16AHYF" {
+		t.Errorf("base62 of the largest uint64 = %q, want LygHa16AHYF", got)
+	}
+
+	// The random part comes from the reader: the same bytes give the same id, other bytes another one.
+	a, _ := ProviderID("pi", 42, bytes.NewReader(bytes.Repeat([]byte{7}, 64)))
+	b, _ := ProviderID("pi", 42, bytes.NewReader(bytes.Repeat([]byte{7}, 64)))
+	c, _ := ProviderID("pi", 42, bytes.NewReader(bytes.Repeat([]byte{8}, 64)))
+	if a != b || a == c || a != "pi_"+strings.Repeat("0", 10)+"g"+strings.Repeat("7", 13) {
+		t.Errorf("ProviderID with fixed randomness: %q %q %q", a, b, c)
+	}
+
+	if got, err := ProviderID("re", 5, nil); err != nil || !providerIDPattern.MatchString(got) {
+		t.Errorf("ProviderID with crypto/rand = %q, %v", got, err)
+	}
+}
+
+func TestProviderIDRejectsOutOfRangeBytes(t *testing.T) {
+	// 62 and 63 (after masking to 6 bits) must be skipped rather than folded onto other characters.
+	src := append(bytes.Repeat([]byte{62, 63, 0xFF}, 4), bytes.Repeat([]byte{61}, 40)...)
+	got, err := ProviderID("in", 1, bytes.NewReader(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "in_00000000001" + strings.Repeat("z", 13); got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestProviderIDErrors(t *testing.T) {
+	for _, kind := range []string{"", "EVT", "txn", "evt_", "sub"} {
+		_, err := ProviderID(kind, 1, nil)
+		if !errors.Is(err, ErrUnknownKind) {
+			t.Errorf("ProviderID(%q) error = %v, want ErrUnknownKind", kind, err)
+			continue
+		}
+		for _, k := range ProviderKinds {
+			if !strings.Contains(err.Error(), k) {
+				t.Errorf("error %q does not list accepted kind %q", err, k)
+			}
+		}
+	}
+	for _, id := range []ID{0, -5} {
+		if _, err := ProviderID("evt", id, nil); !errors.Is(err, ErrInvalidID) {
+			t.Errorf("ProviderID(evt, %d) error = %v, want ErrInvalidID", id, err)
+		}
+	}
+	boom := errors.New("boom")
+	if _, err := ProviderID("evt", 1, iotest.ErrReader(boom)); !errors.Is(err, boom) {
+		t.Errorf("reader failure: error = %v, want it wrapped", err)
+	}
+	if _, err := ProviderID("evt", 1, bytes.NewReader(make([]byte, 3))); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("short reader: error = %v, want io.ErrUnexpectedEOF", err)
+	}
+	if _, err := ProviderID("evt", 1, constReader(0xFF)); err == nil {
+		t.Error("a source returning only unusable bytes must fail instead of spinning")
+	}
+}
+
+func TestPSPReference(t *testing.T) {
+	cases := map[ID]string{
+		valoraOrgID: "0000" + strings.ToUpper(valoraOrgBase36),
+		1:           "0000000000000001",
+		35:          "000000000000000Z",
+		0:           "0000000000000000",
+		1<<63 - 1:   "0001Y2P0IJ32E8E7",
+		-1:          "0003W5E11264SGSF", // read as uint64
+	}
+	for id, want := range cases {
+		if got := PSPReference(id); got != want {
+			t.Errorf("PSPReference(%d) = %q, want %q", id, got, want)
+		}
+	}
+}
+
+type constReader byte
+
+func (c constReader) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = byte(c)
+	}
+	return len(p), nil
+}
+
+// TestUniquenessAcrossInstances mirrors a distributed k6 run: four instances (segments 0,1/4,1/2,3/4,1), each
+// with one generator shared by 32 VUs. Every id and everything derived from it must be unique across the run.
+func TestUniquenessAcrossInstances(t *testing.T) {
+	const (
+		vusPerInstance = 32
+		idsPerVU       = 7_813 // 4 × 32 × 7813 = 1,000,064 ids
+	)
+	starts := segmentStarts(t, "0,1/4,1/2,3/4,1")
+	nodes := make([]int64, len(starts))
+	for i, s := range starts {
+		nodes[i] = NodeForSegment(s)
+		if slices.Contains(nodes[:i], nodes[i]) || nodes[i] <= 1 {
+			t.Fatalf("segment nodes %v: duplicate or reserved node", nodes[:i+1])
+		}
+	}
+
+	type vuResult struct {
+		ids  []ID
+		keys []string
+		pids []string
+		psps []string
+		err  error
+	}
+	results := make([]vuResult, len(nodes)*vusPerInstance)
+	done := make(chan struct{})
+	for inst, node := range nodes {
+		g, err := NewGenerator(node, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for vu := 0; vu < vusPerInstance; vu++ {
+			r := &results[inst*vusPerInstance+vu]
+			seed := byte(inst*vusPerInstance + vu)
+			go func() {
+				defer func() { done <- struct{}{} }()
+				rnd := rand.NewChaCha8([32]byte{seed}) // one per VU, like per-VU state in k6
+				r.ids = make([]ID, idsPerVU)
+				r.keys = make([]string, idsPerVU)
+				r.pids = make([]string, idsPerVU)
+				r.psps = make([]string, idsPerVU)
+				for i := range r.ids {
+					id := g.Next()
+					r.ids[i] = id
+					if r.keys[i], r.err = IdempotencyKey("k6", id); r.err != nil {
+						return
+					}
+					if r.pids[i], r.err = ProviderID(ProviderKinds[i%len(ProviderKinds)], id, rnd); r.err != nil {
+						return
+					}
+					r.psps[i] = PSPReference(id)
+				}
+			}()
+		}
+	}
+	for range results {
+		<-done
+	}
+
+	total := 0
+	seenIDs := make(map[ID]struct{}, len(results)*idsPerVU)
+	seen := make(map[string]struct{}, 3*len(results)*idsPerVU)
+	for _, r := range results {
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		for i, id := range r.ids {
+			if _, dup := seenIDs[id]; dup {
+				t.Fatalf("duplicate id %d (%+v)", id, Decode(id))
+			}
+			seenIDs[id] = struct{}{}
+			if !slices.Contains(nodes, Decode(id).Node) {
+				t.Fatalf("id %d has node %d, not one of %v", id, Decode(id).Node, nodes)
+			}
+			for _, s := range [...]string{r.keys[i], r.pids[i], r.psps[i]} {
+				if _, dup := seen[s]; dup {
+					t.Fatalf("duplicate derived value %q (from id %d)", s, id)
+				}
+				seen[s] = struct{}{}
+			}
+		}
+		total += len(r.ids)
+	}
+	if total < 1_000_000 {
+		t.Fatalf("generated %d ids, want at least 1,000,000", total)
+	}
+	t.Logf("%d ids and %d derived values on nodes %v, no duplicates", total, len(seen), nodes)
+}
+
+func BenchmarkNext(b *testing.B) {
+	g, err := NewGenerator(2, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		g.Next()
+	}
+}
+
+func BenchmarkNextParallel(b *testing.B) {
+	g, err := NewGenerator(2, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			g.Next()
+		}
+	})
+}
+
+func BenchmarkIdempotencyKey(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := IdempotencyKey("k6", valoraOrgID); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkProviderID(b *testing.B) {
+	rnd := rand.NewChaCha8([32]byte{1, 2})
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ProviderID("evt", valoraOrgID, rnd); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkProviderIDCryptoRand(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ProviderID("evt", valoraOrgID, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkPSPReference(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		PSPReference(valoraOrgID)
+	}
+}
