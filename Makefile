@@ -48,7 +48,8 @@ dist/.stamp: $(TS_SOURCES) build/bundle.mjs node_modules/.stamp
 typecheck: node_modules/.stamp ## Type-check the scenarios (tsc --noEmit, strict) against @types/k6 and index.d.ts
 	npx --no-install tsc --noEmit -p tsconfig.json
 
-vet: ## go vet every package
+vet: ## gofmt and go vet every package
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	go vet ./...
 
 standin: $(STANDIN) ## Build the stand-in Valora server into .bin/

@@ -138,20 +138,20 @@ func TestSignStripeVerifiesInGo(t *testing.T) {
 func TestArgumentErrors(t *testing.T) {
 	v := newVU(t, New(), "")
 	cases := map[string][]string{
-		`valora.signStripe("x", {secrets: "k"})`:                                 {"TypeError", `unknown option "secrets"`, "secret, timestamp"},
-		`valora.signStripe("x", {})`:                                             {"TypeError", `"secret" is required`},
-		`valora.signStripe("x")`:                                                 {"TypeError", "options object is required"},
-		`valora.signStripe(42, {secret: "k"})`:                                   {"TypeError", "string or an ArrayBuffer"},
-		`valora.signStripe("x", {secret: "k", timestamp: 1.5})`:                  {"TypeError", "whole number"},
-		`valora.stripeEvent({type: "charge.failed", customerId: "1"})`:           {"TypeError", "charge.succeeded", "charge.refunded"},
-		`valora.stripeEvent({type: "charge.succeeded"})`:                         {"TypeError", `"customerId" is required`},
-		`valora.adyenEvent({eventCode: "CAPTURE", customerId: "1"})`:             {"TypeError", "AUTHORISATION", "OFFER_CLOSED"},
-		`valora.providerId("xx")`:                                                {"TypeError", "evt, ch, pi"},
-		`valora.decodeSnowflake(2008111837777760256)`:                            {"TypeError", "decimal string"},
-		`valora.idempotencyKey("has space")`:                                     {"TypeError"},
-		`valora.barrier("b", 0)`:                                                 {"TypeError", "at least 1"},
+		`valora.signStripe("x", {secrets: "k"})`:                                     {"TypeError", `unknown option "secrets"`, "secret, timestamp"},
+		`valora.signStripe("x", {})`:                                                 {"TypeError", `"secret" is required`},
+		`valora.signStripe("x")`:                                                     {"TypeError", "options object is required"},
+		`valora.signStripe(42, {secret: "k"})`:                                       {"TypeError", "string or an ArrayBuffer"},
+		`valora.signStripe("x", {secret: "k", timestamp: 1.5})`:                      {"TypeError", "whole number"},
+		`valora.stripeEvent({type: "charge.failed", customerId: "1"})`:               {"TypeError", "charge.succeeded", "charge.refunded"},
+		`valora.stripeEvent({type: "charge.succeeded"})`:                             {"TypeError", `"customerId" is required`},
+		`valora.adyenEvent({eventCode: "CAPTURE", customerId: "1"})`:                 {"TypeError", "AUTHORISATION", "OFFER_CLOSED"},
+		`valora.providerId("xx")`:                                                    {"TypeError", "evt, ch, pi"},
+		`valora.decodeSnowflake(2008111837777760256)`:                                {"TypeError", "decimal string"},
+		`valora.idempotencyKey("has space")`:                                         {"TypeError"},
+		`valora.barrier("b", 0)`:                                                     {"TypeError", "at least 1"},
 		`valora.mintSessions({databaseUrl: "postgres://x", email: "a@b", count: 0})`: {"TypeError", "at least 1"},
-		`valora.sessionFromSetCookie(["a=b"])`:                                   {"sessionFromSetCookie"},
+		`valora.sessionFromSetCookie(["a=b"])`:                                       {"sessionFromSetCookie"},
 	}
 	for code, wants := range cases {
 		msg := v.throws(code)
