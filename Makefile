@@ -23,6 +23,9 @@ help: ## Show this help
 	@echo
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
+demo: build $(STANDIN) ## Start the stand-in Valora, run the smoke scenario and a short ingest_load, keep reports in reports/
+	REPORT_DIR=$(REPORT_DIR) ./scripts/demo.sh
+
 build: k6 bundle ## Build ./k6 (the pinned k6 v2 with k6/x/valora) and bundle the scenarios into dist/
 
 k6: $(GO_SOURCES) | $(XK6)

@@ -1,0 +1,276 @@
+//go:build e2e
+
+// Package e2e runs the built ./k6 and the bundled dist/ scenarios against the stand-in server, started in
+// process on a free loopback port: healthy, every scenario passes; under each fault, the scenarios that guard
+// that invariant fail and name it. `make test-e2e` builds what these tests run.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/valora-k6/valora-k6/standin"
+)
+
+var (
+	root    = mustAbs("../..")
+	k6Bin   = filepath.Join(root, "k6")
+	distDir = filepath.Join(root, "dist")
+)
+
+func mustAbs(p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		panic(err)
+	}
+	return abs
+}
+
+// scenarios are the seven scripts of Valora's suite, in the order the matrix prints them.
+var scenarios = []string{
+	"ingest_load", "ingest_idempotency", "ingest_burst", "api_key_auth_perf",
+	"webhook_idempotency", "billing_dashboard", "pagination",
+}
+
+// quick shortens every scenario so the whole matrix runs in minutes; the invariants checked are the same.
+var quick = map[string]string{
+	"INGEST_VUS": "4", "INGEST_DURATION": "4s",
+	"IDEMPOTENCY_ITERATIONS": "10",
+	"BURST_VUS":              "12",
+	"AUTH_VUS":               "2", "AUTH_DURATION": "4s", "AUTH_COMPARE": "true",
+	"WEBHOOK_VUS":   "6",
+	"DASHBOARD_VUS": "2", "DASHBOARD_DURATION": "4s",
+	"PAGE_SIZE": "10", "MAX_PAGES": "20",
+}
+
+func TestMain(m *testing.M) {
+	for _, p := range []string{k6Bin, filepath.Join(distDir, "ingest_load.js")} {
+		if _, err := os.Stat(p); err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: %s is missing: run `make build` first (make test-e2e does)\n", p)
+			os.Exit(1)
+		}
+	}
+	os.Exit(m.Run())
+}
+
+// server starts a stand-in with the given faults on a free port and returns its environment.
+func server(t *testing.T, cfg standin.Config) map[string]string {
+	t.Helper()
+	srv, err := standin.New(cfg)
+	if err != nil {
+		t.Fatalf("stand-in: %v", err)
+	}
+	base, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("stand-in: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Close(ctx)
+	})
+	return srv.Fixture().Env(base)
+}
+
+type result struct {
+	script string
+	code   int
+	// reports is the REPORT_DIR the run wrote its summaries to.
+	reports string
+	output  string
+	// failed lists what made the run fail: crossed thresholds (which name the invariant) and errors.
+	failed []string
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("%s exited %d; failed: %s\n%s", r.script, r.code, strings.Join(r.failed, ", "), r.output)
+}
+
+var crossed = regexp.MustCompile(`thresholds on metrics '([^']+)' (?:have been|were) crossed`)
+
+// runK6 runs `./k6 run <script>` with the stand-in's environment plus overrides, the way a user would.
+func runK6(t *testing.T, script string, env ...map[string]string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, k6Bin, "run", "--no-color", "--no-usage-report", script)
+	cmd.Dir = root
+	reports := t.TempDir()
+	cmd.Env = append(os.Environ(), "REPORT_DIR="+reports, "K6_NO_USAGE_REPORT=true")
+	for _, e := range env {
+		for k, v := range e {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+	}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	res := result{script: filepath.Base(script), output: out.String(), reports: reports}
+	if err != nil {
+		exitErr, ok := err.(*exec.ExitError)
+		if !ok {
+			t.Fatalf("running %s: %v", script, err)
+		}
+		res.code = exitErr.ExitCode()
+	}
+	for _, m := range crossed.FindAllStringSubmatch(res.output, -1) {
+		for _, name := range strings.Split(m[1], ", ") {
+			res.failed = append(res.failed, strings.Trim(name, "'"))
+		}
+	}
+	return res
+}
+
+func scenario(name string) string { return filepath.Join(distDir, name+".js") }
+
+// TestModuleSmoke runs every export of k6/x/valora inside the built ./k6.
+func TestModuleSmoke(t *testing.T) {
+	res := runK6(t, filepath.Join(root, "test/k6/module_smoke.js"))
+	if res.code != 0 {
+		t.Fatalf("module smoke test failed:\n%s", res)
+	}
+}
+
+// TestHealthy runs every scenario against a healthy stand-in: all must pass.
+func TestHealthy(t *testing.T) {
+	env := server(t, standin.Config{})
+	for _, name := range append(slices.Clone(scenarios), "smoke") {
+		t.Run(name, func(t *testing.T) {
+			res := runK6(t, scenario(name), env, quick)
+			if res.code != 0 {
+				t.Fatalf("false alarm on a healthy server:\n%s", res)
+			}
+		})
+	}
+}
+
+// TestBurstWithValoraLimiter: with Valora's usage limiter on, concurrent identical events meet 429s; a client
+// that honours Retry-After still ends with one record.
+func TestBurstWithValoraLimiter(t *testing.T) {
+	env := server(t, standin.Config{RateLimit: true})
+	res := runK6(t, scenario("ingest_burst"), env, quick)
+	if res.code != 0 {
+		t.Fatalf("ingest_burst failed with the limiter on:\n%s", res)
+	}
+}
+
+// TestFaultMatrix breaks one invariant at a time and runs the scenarios that guard it: each must fail and name
+// an invariant threshold. It prints the matrix of faults against scenarios.
+func TestFaultMatrix(t *testing.T) {
+	type cell struct {
+		caught bool
+		failed []string
+	}
+	matrix := map[standin.Fault]map[string]cell{}
+	for _, info := range standin.Faults() {
+		if len(info.Scenarios) == 0 {
+			t.Errorf("fault %s names no scenario that guards it", info.Name)
+			continue
+		}
+		matrix[info.Name] = map[string]cell{}
+		t.Run(string(info.Name), func(t *testing.T) {
+			env := server(t, standin.Config{Faults: []standin.Fault{info.Name}})
+			for _, name := range info.Scenarios {
+				res := runK6(t, scenario(name), env, quick)
+				c := cell{caught: res.code != 0 && len(res.failed) > 0, failed: res.failed}
+				matrix[info.Name][name] = c
+				if !c.caught {
+					t.Errorf("%s did not catch %q (%s):\n%s", name, info.Name, info.Invariant, res)
+				}
+			}
+		})
+	}
+	t.Log("\n" + renderMatrix(matrix, func(f standin.Fault, s string) (string, bool) {
+		c, ok := matrix[f][s]
+		if !ok {
+			return "", false
+		}
+		if c.caught {
+			return "caught: " + strings.Join(c.failed, ","), true
+		}
+		return "MISSED", true
+	}))
+}
+
+func renderMatrix[C any](matrix map[standin.Fault]map[string]C, cell func(standin.Fault, string) (string, bool)) string {
+	var faults []string
+	for f := range matrix {
+		faults = append(faults, string(f))
+	}
+	sort.Strings(faults)
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-18s", "fault \\ scenario")
+	for _, s := range scenarios {
+		fmt.Fprintf(&b, " | %s", s)
+	}
+	b.WriteString("\n")
+	for _, f := range faults {
+		fmt.Fprintf(&b, "%-18s", f)
+		for _, s := range scenarios {
+			text, ok := cell(standin.Fault(f), s)
+			if !ok {
+				text = "-"
+			}
+			fmt.Fprintf(&b, " | %s", text)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// TestReportsKeepSecrets runs the smoke scenario with reports on and searches its output and every report for
+// the fixture's secrets.
+func TestReportsKeepSecrets(t *testing.T) {
+	// Valora's seeded password "admin" is a word every report contains; use one that can only leak.
+	env := server(t, standin.Config{AdminPassword: "pw-Zq8!leak-canary"})
+	res := runK6(t, scenario("smoke"), env, quick)
+	if res.code != 0 {
+		t.Fatalf("smoke failed:\n%s", res)
+	}
+	texts := map[string]string{"output": res.output}
+	entries, err := os.ReadDir(res.reports)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		raw, err := os.ReadFile(filepath.Join(res.reports, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts[e.Name()] = string(raw)
+	}
+	for _, want := range []string{"smoke.summary.json", "smoke.junit.xml", "smoke.invariants.md"} {
+		if _, ok := texts[want]; !ok {
+			t.Errorf("report %s was not written (have %v)", want, entries)
+		}
+	}
+	var summary map[string]any
+	if err := json.Unmarshal([]byte(texts["smoke.summary.json"]), &summary); err != nil {
+		t.Errorf("smoke.summary.json is not JSON: %v", err)
+	}
+	if _, ok := summary["setup_data"]; ok {
+		t.Errorf("smoke.summary.json carries setup_data")
+	}
+	for _, key := range []string{"API_KEY", "WEBHOOK_SECRET", "ADMIN_PASSWORD", "ADMIN_SESSION", "ADYEN_HMAC_KEY", "BRAINTREE_PRIVATE_KEY"} {
+		secret := env[key]
+		if len(secret) < 5 {
+			t.Fatalf("fixture secret %s is too short to search for", key)
+		}
+		for name, text := range texts {
+			if strings.Contains(text, secret) {
+				t.Errorf("%s appears in %s", key, name)
+			}
+		}
+	}
+}
