@@ -1,0 +1,339 @@
+// Cursor pagination of GET /admin/customers. A set of customers the scenario created itself (all with one unique
+// email, listed with the exact-match `email` filter) must come back exactly once each, in created_at DESC, id DESC
+// order; the unfiltered list must show no duplicate, every token must be new, and no row may be skipped.
+//
+// Valora's cursor keeps created_at in whole seconds and compares strictly (contract 3.1), so rows that share the
+// second of a page's last row are skipped on the next page. That documented loss is reported apart, as a finding
+// (pagination_same_second_rows); the known set is created so that no page boundary falls inside a second.
+import { sleep } from "k6";
+import type { Threshold } from "k6/options";
+import * as valora from "k6/x/valora";
+import { cfg } from "./config";
+import { admin, api, bodyJson, expect2xx, isObject, type AdminCredentials, type Query, type Response } from "./http";
+import { holds, type InvariantName, type NotChecked } from "./invariants";
+import { excerpt, warn } from "./log";
+import { withRetry } from "./preflight";
+import { compareDecimal, compareInstants, parseInstant } from "./time";
+
+export const CUSTOMERS_PAGE = "GET /admin/customers";
+
+export const PAGINATION_INVARIANTS: InvariantName[] = [
+  "pagination_shape",
+  "pagination_no_duplicates",
+  "pagination_token_advances",
+  "pagination_order",
+  "pagination_no_row_lost",
+  "pagination_same_second_rows",
+  "admin_requires_session",
+];
+
+export function paginationThresholds(scope = ""): Record<string, Threshold[]> {
+  const s = scope ? `,scenario:${scope}` : "";
+  return { [`http_req_failed{name:${CUSTOMERS_PAGE}${s}}`]: ["rate<0.01"] };
+}
+
+export interface Row {
+  id: string;
+  createdAt: string;
+}
+
+interface Page {
+  rows: Row[];
+  nextToken: string;
+  hasMore: boolean;
+}
+
+/** Reads either shape: Valora's data.{customers,next_page_token,has_more} or Railzway's data[] + page_info. */
+export function readPage(body: unknown): Page | string {
+  if (!isObject(body)) return "the body is not a JSON object";
+  let list: unknown[];
+  let info: Record<string, unknown>;
+  if (Array.isArray(body.data)) {
+    list = body.data;
+    if (!isObject(body.page_info)) return "data is a list but page_info is missing";
+    info = body.page_info;
+  } else if (isObject(body.data) && Array.isArray(body.data.customers)) {
+    list = body.data.customers;
+    info = body.data;
+  } else {
+    return 'neither {"data":{"customers":[…]}} nor {"data":[…],"page_info":{…}}';
+  }
+  const token = info.next_page_token ?? "";
+  if (typeof token !== "string") return "next_page_token is not a string";
+  if (typeof (info.has_more ?? false) !== "boolean") return "has_more is not a boolean";
+  const rows: Row[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const c = list[i];
+    if (!isObject(c)) return `customers[${i}] is not an object`;
+    const id = c.id ?? c.ID;
+    const createdAt = c.created_at ?? c.CreatedAt;
+    if (typeof id !== "string" || id === "") return `customers[${i}] has no string id`;
+    if (typeof createdAt !== "string" || parseInstant(createdAt) === undefined) {
+      return `customers[${i}].created_at is not an RFC 3339 time`;
+    }
+    rows.push({ id, createdAt });
+  }
+  return { rows, nextToken: token, hasMore: info.has_more === true };
+}
+
+/** Strictly after `prev` in the listing order created_at DESC, id DESC. */
+function comesAfter(prev: Row, next: Row): boolean {
+  const c = compareInstants(parseInstant(next.createdAt)!, parseInstant(prev.createdAt)!);
+  return c < 0 || (c === 0 && compareDecimal(next.id, prev.id) < 0);
+}
+
+function sameSecond(a: Row, b: Row): boolean {
+  return parseInstant(a.createdAt)!.seconds === parseInstant(b.createdAt)!.seconds;
+}
+
+export interface Walk {
+  rows: Row[];
+  /** The last row of every page that announced more: the rows the cursor tokens point at. */
+  boundaries: Row[];
+  /** True when the walk reached the last page (has_more false) within its page limit. */
+  complete: boolean;
+}
+
+function listPage(creds: AdminCredentials, query: Query, name = CUSTOMERS_PAGE): Response {
+  return admin("GET", "/admin/customers", creds, null, { query, name });
+}
+
+/** Walks the pages of `filter`, checking every page as it comes. */
+export function walk(creds: AdminCredentials, filter: Query, pageSize: number, maxPages: number, what: string): Walk {
+  const seen = new Set<string>();
+  const tokens = new Set<string>();
+  const w: Walk = { rows: [], boundaries: [], complete: false };
+  let token = "";
+  for (let page = 1; page <= maxPages; page++) {
+    const res = listPage(creds, { page_size: pageSize, ...filter, page_token: token || undefined });
+    if (res.status !== 200) {
+      warn(`${what}: page ${page} answered ${res.status}: ${excerpt(res.body)}`);
+      return w;
+    }
+    const p = readPage(bodyJson(res));
+    if (typeof p === "string") {
+      holds("pagination_shape", false, "every page has a documented shape", () => `${what} page ${page}: ${p}`);
+      return w;
+    }
+    holds("pagination_shape", true, "every page has a documented shape");
+    const dups: string[] = [];
+    for (const r of p.rows) {
+      if (seen.has(r.id)) {
+        dups.push(r.id);
+        continue;
+      }
+      const prev = w.rows[w.rows.length - 1];
+      if (prev) {
+        holds(
+          "pagination_order",
+          comesAfter(prev, r),
+          "rows come in created_at DESC, id DESC order",
+          () => `${what} page ${page}: ${r.id} (${r.createdAt}) follows ${prev.id} (${prev.createdAt})`,
+        );
+      }
+      w.rows.push(r);
+      seen.add(r.id);
+    }
+    holds(
+      "pagination_no_duplicates",
+      dups.length === 0,
+      "no customer id appears twice while walking the pages",
+      () => `${what} page ${page} repeats ${dups.slice(0, 5).join(", ")}`,
+    );
+    if (!p.hasMore) {
+      w.complete = true;
+      return w;
+    }
+    const fresh = p.nextToken !== "" && !tokens.has(p.nextToken);
+    holds(
+      "pagination_token_advances",
+      fresh,
+      "has_more comes with a next_page_token never seen before",
+      () =>
+        `${what} page ${page}: ${p.nextToken === "" ? "has_more without a token" : "the token repeats an earlier one"}`,
+    );
+    if (!fresh || p.rows.length === 0) return w;
+    tokens.add(p.nextToken);
+    w.boundaries.push(p.rows[p.rows.length - 1]);
+    token = p.nextToken;
+  }
+  return w;
+}
+
+/**
+ * Splits rows a walk never showed into those Valora's whole-second cursor skips by design (they share the second of
+ * the page boundary before them) and the rest, which are lost rows.
+ */
+function classifyMissing(missing: Row[], boundaries: Row[]): { sameSecond: Row[]; lost: Row[] } {
+  const out = { sameSecond: [] as Row[], lost: [] as Row[] };
+  for (const r of missing) {
+    const explained = boundaries.some((c) => sameSecond(c, r) && comesAfter(c, r));
+    (explained ? out.sameSecond : out.lost).push(r);
+  }
+  return out;
+}
+
+function reportMissing(what: string, missing: Row[], boundaries: Row[], total: number): void {
+  const { sameSecond: skipped, lost } = classifyMissing(missing, boundaries);
+  holds(
+    "pagination_no_row_lost",
+    lost.length === 0,
+    `walking the pages loses no row (${what})`,
+    () =>
+      `${lost.length} of ${total} rows never appeared (e.g. ${lost
+        .slice(0, 3)
+        .map((r) => r.id)
+        .join(", ")})`,
+  );
+  holds(
+    "pagination_same_second_rows",
+    skipped.length === 0,
+    "rows sharing a page boundary's second are not skipped",
+    () =>
+      `${skipped.length} rows of ${what} share the created_at second of a page's last row and were skipped ` +
+      "(Valora's cursor keeps whole seconds: contract 3.1)",
+  );
+}
+
+// ---------------------------------------------------------------- the known set
+
+export interface Seed {
+  email: string;
+  /** Ids in creation order. */
+  ids: string[];
+  pageSize: number;
+}
+
+/** Page size for the known set: small enough that it spans at least three pages. */
+export function seedPageSize(n: number): number {
+  return Math.max(1, Math.min(cfg.pageSize, Math.ceil(n / 3)));
+}
+
+function createCustomer(creds: AdminCredentials, body: { name: string; email: string }, viaAdmin: boolean): Response {
+  return withRetry(() =>
+    viaAdmin
+      ? admin("POST", "/admin/customers", creds, body, { name: "POST /admin/customers (setup)" })
+      : api("POST", "/api/customers", body, { name: "POST /api/customers (setup)", expect: expect2xx }),
+  );
+}
+
+/**
+ * Creates `n` customers sharing one email no other run uses, through the API key when it works and the admin
+ * session otherwise (the same handler serves both). Customers that will share a page may share a second; before
+ * the first customer of each newer page it waits for the server's clock to reach a new second.
+ */
+export function seedCustomers(creds: AdminCredentials, n: number): Seed | string {
+  const run = valora.snowflake();
+  const email = `k6-page-${run}@example.com`;
+  const pageSize = seedPageSize(n);
+  const pages = Math.ceil(n / pageSize);
+  // Creation runs oldest first, so the oldest group is the last page: it holds the remainder.
+  const firstOfPage = new Set<number>();
+  for (let p = 1; p < pages; p++) firstOfPage.add(n - p * pageSize);
+
+  const ids: string[] = [];
+  let viaAdmin = false;
+  let lastCreated: string | undefined;
+  for (let i = 0; i < n; i++) {
+    if (firstOfPage.has(i) && lastCreated) {
+      const at = parseInstant(lastCreated);
+      if (at) sleep((1e9 - at.nanos) / 1e9 + 0.05);
+    }
+    const body = { name: `k6-page-${run}-${String(i).padStart(3, "0")}`, email };
+    let res = createCustomer(creds, body, viaAdmin);
+    if (!viaAdmin && (res.status === 401 || res.status === 403)) {
+      viaAdmin = true;
+      res = createCustomer(creds, body, viaAdmin);
+    }
+    const b = bodyJson(res);
+    const data = isObject(b) && isObject(b.data) ? b.data : undefined;
+    const id = data?.id ?? data?.ID;
+    if (res.status !== 200 || typeof id !== "string") {
+      return `creating customer ${i + 1} of ${n} answered ${res.status}: ${excerpt(res.body)}`;
+    }
+    ids.push(id);
+    lastCreated = typeof data?.created_at === "string" ? data.created_at : undefined;
+  }
+  return { email, ids, pageSize };
+}
+
+/** The known set: each created customer exactly once, and nothing else under its email. */
+export function checkSeed(creds: AdminCredentials, seed: Seed): void {
+  const limit = Math.ceil(seed.ids.length / seed.pageSize) + 3;
+  const what = `the ${seed.ids.length} seeded customers`;
+  const w = walk(creds, { email: seed.email }, seed.pageSize, limit, what);
+  holds(
+    "pagination_no_row_lost",
+    w.complete,
+    "the walk over the seeded customers reaches the last page",
+    () => `no last page within ${limit} pages of ${seed.pageSize} (seen ${w.rows.length} of ${seed.ids.length})`,
+  );
+  const walked = new Set(w.rows.map((r) => r.id));
+  const foreign = w.rows.filter((r) => !seed.ids.includes(r.id)).map((r) => r.id);
+  holds(
+    "pagination_no_row_lost",
+    foreign.length === 0,
+    "the email filter lists only the seeded customers",
+    () => `${foreign.length} other rows were listed (e.g. ${foreign.slice(0, 3).join(", ")})`,
+  );
+  if (seed.ids.every((id) => walked.has(id))) {
+    reportMissing(what, [], w.boundaries, seed.ids.length);
+    return;
+  }
+  // Their created_at is needed to tell a skipped-by-design row from a lost one: one page lists them all.
+  const res = listPage(creds, { page_size: seed.ids.length + 1, email: seed.email }, `${CUSTOMERS_PAGE} (one page)`);
+  const all = readPage(bodyJson(res));
+  const rows = typeof all === "string" ? [] : all.rows;
+  const missing = rows.filter((r) => !walked.has(r.id) && seed.ids.includes(r.id));
+  const unlisted = seed.ids.filter((id) => !walked.has(id) && !rows.some((r) => r.id === id));
+  holds(
+    "pagination_no_row_lost",
+    unlisted.length === 0,
+    `walking the pages loses no row (${what})`,
+    () => `${unlisted.length} seeded customers are missing even from one big page`,
+  );
+  reportMissing(what, missing, w.boundaries, seed.ids.length);
+}
+
+/**
+ * The unfiltered walk (up to MAX_PAGES pages of PAGE_SIZE), then one page as long as the walk: every row of that
+ * page up to the walk's last row must have been seen while walking.
+ */
+export function checkUnfiltered(creds: AdminCredentials): void {
+  const w = walk(creds, {}, cfg.pageSize, cfg.maxPages, "the unfiltered list");
+  if (w.rows.length === 0) return;
+  const res = listPage(creds, { page_size: w.rows.length + 1 }, `${CUSTOMERS_PAGE} (one page)`);
+  const p = readPage(bodyJson(res));
+  if (res.status !== 200 || typeof p === "string") {
+    warn(`one-page listing of ${w.rows.length + 1} rows failed: ${res.status}`);
+    return;
+  }
+  const first = w.rows[0];
+  const last = w.rows[w.rows.length - 1];
+  const walked = new Set(w.rows.map((r) => r.id));
+  // Rows created during the walk are newer than its first row; rows past its last row were never due.
+  const inRange = (r: Row): boolean =>
+    (r.id === first.id || comesAfter(first, r)) && (w.complete || r.id === last.id || comesAfter(r, last));
+  const missing = p.rows.filter((r) => !walked.has(r.id) && inRange(r));
+  reportMissing("the unfiltered list", missing, w.boundaries, w.rows.length);
+}
+
+export interface PaginationData {
+  seed?: Seed;
+  notChecked: NotChecked;
+}
+
+export function paginationSetup(creds: AdminCredentials, n: number): PaginationData {
+  if (n <= 0) return { notChecked: {} };
+  const seed = seedCustomers(creds, n);
+  if (typeof seed === "string") {
+    warn(`pagination seed failed: ${seed}`);
+    return { notChecked: { pagination_no_row_lost: `PAGINATION_SEED: the customers could not be created (${seed})` } };
+  }
+  return { seed, notChecked: {} };
+}
+
+export function paginationIteration(creds: AdminCredentials, d: PaginationData): void {
+  if (d.seed) checkSeed(creds, d.seed);
+  checkUnfiltered(creds);
+}

@@ -1,0 +1,57 @@
+// Setup-time checks that stop a misconfigured run at once, with the reason, instead of minutes of failed requests.
+import exec from "k6/execution";
+import { sleep } from "k6";
+import { cfg } from "./config";
+import { api, expect2xx, send, unreachable, type Response } from "./http";
+import { error, redact } from "./log";
+
+/** Aborts the whole run (exit code 108) with a reason that never contains a secret. */
+export function abort(reason: string): never {
+  const msg = redact(reason);
+  error(`setup failed: ${msg}`);
+  exec.test.abort(msg);
+  // abort() interrupts the VU; this is only reached where abort is not available.
+  throw new Error(msg);
+}
+
+/**
+ * Sends a setup request, retrying a transport error or a 5xx twice: one unlucky answer from a healthy server must
+ * not abort a whole run.
+ */
+export function withRetry(fn: () => Response): Response {
+  let res = fn();
+  for (let i = 0; i < 2 && (unreachable(res) || res.status >= 500); i++) {
+    sleep(0.5 * (i + 1));
+    res = fn();
+  }
+  return res;
+}
+
+export function assertReachable(): void {
+  const res = withRetry(() => send("GET", "/health", null, { name: "GET /health", timeout: "10s" }));
+  if (unreachable(res)) {
+    abort(`BASE_URL ${cfg.baseUrl} is unreachable: ${res.error || "no answer"} (is Valora running there?)`);
+  }
+}
+
+/** Checks that Valora accepts the API key; `what` names where the key came from, for the message. */
+export function assertApiKey(key: string = cfg.apiKey, what = "API_KEY"): void {
+  const res = withRetry(() =>
+    api("GET", "/api/customers", null, {
+      key,
+      query: { page_size: 1 },
+      name: "GET /api/customers (setup)",
+      expect: expect2xx,
+    }),
+  );
+  if (unreachable(res)) abort(`BASE_URL ${cfg.baseUrl} is unreachable: ${res.error || "no answer"}`);
+  if (res.status === 401) {
+    abort(`${what} was refused by Valora (401 on GET /api/customers): the key is unknown, revoked or expired`);
+  }
+  if (res.status === 403) {
+    abort(`${what} lacks the scope for GET /api/customers (403)`);
+  }
+  if (res.status < 200 || res.status >= 300) {
+    abort(`${what} check failed: GET /api/customers answered ${res.status}`);
+  }
+}
