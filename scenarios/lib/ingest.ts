@@ -43,6 +43,8 @@ export function usagePayload(key: string, value = 1, recordedAt = new Date().toI
 }
 
 const rateLimited = new Counter("usage_rate_limited");
+/** Events Valora accepted (2xx); a distributed run compares the sum over instances with the records stored. */
+const accepted = new Counter("usage_accepted");
 
 /** The event in the answer: Valora's bare object, or Railzway's {"data":{…}}. */
 export function usageRecord(res: Response): Record<string, unknown> | undefined {
@@ -153,6 +155,7 @@ export function ingestPreflight(): void {
   const body = JSON.stringify(usagePayload(valora.idempotencyKey("k6-usage-probe")));
   const res = withRetry(() => postUsage(body, CLIENT_RETRY, undefined, `${USAGE} (setup)`));
   if (res.status < 200 || res.status >= 300) abort(`usage ingest does not work: ${explainRefusal(res)}`);
+  accepted.add(1);
 }
 
 // ---------------------------------------------------------------- ingest_load
@@ -178,6 +181,7 @@ export function ingestLoadIteration(): void {
       warnLimited("ingest-load-status", `POST /api/usage answered ${res.status}: ${excerpt(res.body)}`);
     return;
   }
+  accepted.add(1);
   const id = checkEcho(res, sent);
   if (id === undefined) return;
   holds(

@@ -102,9 +102,16 @@ var crossed = regexp.MustCompile(`thresholds on metrics '([^']+)' (?:have been|w
 // runK6 runs `./k6 run <script>` with the stand-in's environment plus overrides, the way a user would.
 func runK6(t *testing.T, script string, env ...map[string]string) result {
 	t.Helper()
+	return runK6Args(t, script, nil, env...)
+}
+
+// runK6Args is runK6 with extra command-line flags.
+func runK6Args(t *testing.T, script string, flags []string, env ...map[string]string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, k6Bin, "run", "--no-color", "--no-usage-report", script)
+	args := append([]string{"run", "--no-color", "--no-usage-report"}, flags...)
+	cmd := exec.CommandContext(ctx, k6Bin, append(args, script)...)
 	cmd.Dir = root
 	reports := t.TempDir()
 	cmd.Env = append(os.Environ(), "REPORT_DIR="+reports, "K6_NO_USAGE_REPORT=true")
