@@ -1,0 +1,195 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/valora-k6/valora-k6/standin"
+)
+
+// started runs the command with args until the test ends and returns its first stdout line and the rest of
+// its stdout as it arrives.
+func started(t *testing.T, ctx context.Context, args ...string) (listening string, lines *bufio.Scanner, done <-chan int) {
+	t.Helper()
+	pr, pw := io.Pipe()
+	var stderr bytes.Buffer
+	exit := make(chan int, 1)
+	go func() {
+		code := run(ctx, args, pw, &stderr)
+		pw.Close()
+		exit <- code
+	}()
+	sc := bufio.NewScanner(pr)
+	if !sc.Scan() {
+		t.Fatalf("no output; stderr: %s", stderr.String())
+	}
+	t.Cleanup(func() { go io.Copy(io.Discard, pr) })
+	return sc.Text(), sc, exit
+}
+
+func TestRunPrintsEnvAndStopsOnCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	t0 := time.Now()
+	first, sc, done := started(t, ctx, "-addr", "127.0.0.1:0", "-customers", "3", "-quiet", "-seed", "5")
+	if !strings.HasPrefix(first, "valora-standin listening on http://127.0.0.1:") {
+		t.Fatalf("first line %q", first)
+	}
+	if d := time.Since(t0); d > time.Second {
+		t.Fatalf("startup took %v", d)
+	}
+	env := map[string]string{}
+	for len(env) < len(standin.EnvKeys()) && sc.Scan() {
+		line := sc.Text()
+		k, v, ok := strings.Cut(strings.TrimPrefix(line, "export "), "=")
+		if !strings.HasPrefix(line, "export ") || !ok || !strings.HasPrefix(v, "'") || !strings.HasSuffix(v, "'") {
+			t.Fatalf("line %q is not export KEY='value'", line)
+		}
+		env[k] = strings.Trim(v, "'")
+	}
+	base := strings.TrimPrefix(first, "valora-standin listening on ")
+	if env["BASE_URL"] != base {
+		t.Fatalf("BASE_URL %q, listening on %q", env["BASE_URL"], base)
+	}
+	req, _ := http.NewRequest("GET", base+"/api/customers?page_size=1", nil)
+	req.Header.Set("Authorization", "Bearer "+env["API_KEY"])
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit %d", code)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no shutdown")
+	}
+	if _, err := http.Get(base + "/health"); err == nil {
+		t.Fatal("still serving after shutdown")
+	}
+}
+
+// TestRunStopsOnSIGTERM sends the signal to the test process itself, which main's NotifyContext turns into a
+// cancellation, as it does for the real binary.
+func TestRunStopsOnSIGTERM(t *testing.T) {
+	ctx, stop := signalContext()
+	defer stop()
+	_, sc, done := started(t, ctx, "-addr", "127.0.0.1:0", "-customers", "1", "-quiet")
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit %d", code)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("SIGTERM did not stop the server")
+	}
+}
+
+func TestEnvFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "standin.env")
+	if err := os.WriteFile(path, []byte("stale"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	first, sc, done := started(t, ctx, "-addr", "127.0.0.1:0", "-customers", "2", "-quiet", "-env-file", path, "-admin-password", "it's")
+	if !strings.HasPrefix(first, "valora-standin listening on ") {
+		t.Fatalf("first line %q", first)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("env file mode %v, want 0600", fi.Mode().Perm())
+	}
+	content, _ := os.ReadFile(path)
+	lines := strings.Split(strings.TrimSpace(string(content)), "\n")
+	if len(lines) != len(standin.EnvKeys()) {
+		t.Fatalf("%d lines: %s", len(lines), content)
+	}
+	if !strings.Contains(string(content), `ADMIN_PASSWORD='it'\''s'`+"\n") || !strings.HasPrefix(lines[0], "BASE_URL='http://127.0.0.1:") {
+		t.Fatalf("content %s", content)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if sc.Scan() {
+		t.Fatalf("stdout beyond the listening line: %q", sc.Text())
+	}
+}
+
+func TestFlagErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-customers", "x"}, "-customers"},
+		{[]string{"-customers", "0"}, "-customers"},
+		{[]string{"-error-rate", "2"}, "-error-rate"},
+		{[]string{"-slow-delay", "0s"}, "-slow-delay"},
+		{[]string{"-faults", "slow,bogus"}, "-faults"},
+		{[]string{"-bogus"}, "-bogus"},
+		{[]string{"extra"}, "extra"},
+		{[]string{"-addr", "256.1.1.1:1"}, "256.1.1.1"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), tc.args, &stdout, &stderr)
+		want := 2
+		if tc.args[0] == "-addr" {
+			want = 1 // a valid flag, but the address cannot be listened on
+		}
+		if code != want || !strings.Contains(stderr.String(), tc.want) || strings.Count(stderr.String(), "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q; want %d and one line naming %s", tc.args, code, stderr.String(), want, tc.want)
+		}
+	}
+}
+
+func TestListFaults(t *testing.T) {
+	for _, args := range [][]string{{"-faults", "list"}, {"-list-faults"}} {
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), args, &stdout, &stderr); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr.String())
+		}
+		out := stdout.String()
+		for _, f := range standin.Faults() {
+			if !strings.Contains(out, string(f.Name)) || !strings.Contains(out, f.Scenarios[0]) {
+				t.Fatalf("%v: %s missing from\n%s", args, f.Name, out)
+			}
+		}
+	}
+	var stdout bytes.Buffer
+	if code := run(context.Background(), []string{"-h"}, &stdout, io.Discard); code != 0 || !strings.Contains(stdout.String(), "-env-file") {
+		t.Fatalf("-h: %d %s", code, stdout.String())
+	}
+}
+
+func TestShellQuote(t *testing.T) {
+	for in, want := range map[string]string{"": "''", "a b": "'a b'", "it's": `'it'\''s'`, `$x"\`: `'$x"\'`} {
+		if got := shellQuote(in); got != want {
+			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

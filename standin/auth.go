@@ -1,0 +1,232 @@
+package standin
+
+import (
+	"crypto/sha256"
+	"net/http"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/valora-k6/valora-k6/extension/ids"
+)
+
+// ---- /api: API keys (contract 1.3) ----
+
+// orgHint is a non-empty X-Org-Id header, org_id or orgId query value: Valora refuses them all on /api.
+func orgHint(r *http.Request) string {
+	if v := strings.TrimSpace(r.Header.Get("X-Org-Id")); v != "" {
+		return v
+	}
+	// Only a query mentioning "org" or holding an escape can carry org_id or orgId; most carry neither, so
+	// skip parsing them.
+	raw := r.URL.RawQuery
+	if raw == "" || (!strings.Contains(raw, "org") && !strings.Contains(raw, "%")) {
+		return ""
+	}
+	q := r.URL.Query()
+	if v := strings.TrimSpace(q.Get("org_id")); v != "" {
+		return v
+	}
+	return strings.TrimSpace(q.Get("orgId"))
+}
+
+// bearerToken applies Valora's parsing: trimmed header, exactly two whitespace-separated fields, the first exactly
+// "Bearer". It does what strings.Fields would without allocating.
+func bearerToken(header string) (string, bool) {
+	header = strings.TrimSpace(header)
+	if header == "" {
+		return "", false
+	}
+	i := strings.IndexFunc(header, unicode.IsSpace)
+	if i < 0 || header[:i] != "Bearer" {
+		return "", false
+	}
+	token := strings.TrimLeftFunc(header[i:], unicode.IsSpace)
+	if token == "" || strings.IndexFunc(token, unicode.IsSpace) >= 0 {
+		return "", false
+	}
+	return token, true
+}
+
+func (s *Server) withAPIKey(h hfunc) hfunc {
+	return func(w http.ResponseWriter, r *http.Request, rc reqCtx) {
+		hint := orgHint(r)
+		orgHonoured := s.faults.has(FaultOrgHeader)
+		if hint != "" && !orgHonoured {
+			writeError(w, errUnauthorized)
+			return
+		}
+		orgID, ok := ids.ID(0), false
+		if token, valid := bearerToken(r.Header.Get("Authorization")); valid {
+			orgID, ok = s.st.keys.lookup(token, time.Now().UTC())
+		}
+		if !ok {
+			if !s.faults.has(FaultAPIKeyAny) {
+				writeError(w, errUnauthorized)
+				return
+			}
+			orgID = s.fixture.orgID
+		}
+		if hint != "" && orgHonoured {
+			if id, err := parseSnowflake(hint); err == nil && s.orgExists(id) {
+				orgID = id
+			}
+		}
+		rc.orgID = orgID
+		h(w, r, rc)
+	}
+}
+
+func (s *Server) orgExists(id ids.ID) bool {
+	s.st.mu.RLock()
+	defer s.st.mu.RUnlock()
+	return s.st.orgs[id] != nil
+}
+
+// ---- sessions (contract 1.4, 6.1) ----
+
+const sessionCookie = "_sid"
+
+func sessionToken(r *http.Request) (string, bool) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return "", false
+	}
+	v := strings.TrimSpace(c.Value)
+	return v, v != ""
+}
+
+// authenticate finds a live session for the raw cookie value and records last_seen_at, as Valora does.
+func (s *Server) authenticate(token string) (*session, bool) {
+	token = strings.TrimSpace(token)
+	if token == "" {
+		return nil, false
+	}
+	sess := s.st.sessions.get(sha256.Sum256([]byte(token)))
+	if sess == nil {
+		return nil, false
+	}
+	now := time.Now().UTC()
+	sess.mu.Lock()
+	defer sess.mu.Unlock()
+	if sess.Revoked || now.After(sess.ExpiresAt) {
+		return nil, false
+	}
+	sess.LastSeenAt = now
+	return sess, true
+}
+
+// withSession is WebAuthRequired: without a live session, a 302 to /login rather than a 401.
+func (s *Server) withSession(h hfunc) hfunc {
+	return func(w http.ResponseWriter, r *http.Request, rc reqCtx) {
+		var sess *session
+		if token, ok := sessionToken(r); ok {
+			sess, _ = s.authenticate(token)
+		}
+		if sess == nil {
+			if !s.faults.has(FaultSessionSkip) {
+				http.Redirect(w, r, "/login", http.StatusFound)
+				return
+			}
+			sess = s.ownerSession()
+		}
+		rc.sess = sess
+		rc.userID = sess.UserID
+		h(w, r, rc)
+	}
+}
+
+// ownerSession is the session FaultSessionSkip pretends a cookie-less request has: the fixture owner's, on the
+// main org. It is not stored.
+func (s *Server) ownerSession() *session {
+	return &session{
+		UserID:      s.fixture.ownerID,
+		ActiveOrgID: s.fixture.orgID,
+		OrgIDs:      s.st.userOrgIDs(s.fixture.ownerID),
+		ExpiresAt:   time.Now().Add(sessionTTL),
+	}
+}
+
+func containsID(list []ids.ID, id ids.ID) bool {
+	for _, x := range list {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// withOrg is OrgContext: X-Org-Id (sticky) or the session's active org, then membership.
+func (s *Server) withOrg(h hfunc) hfunc {
+	return func(w http.ResponseWriter, r *http.Request, rc reqCtx) {
+		sess := rc.sess
+		header := strings.TrimSpace(r.Header.Get("X-Org-Id"))
+		var resolved ids.ID
+		sess.mu.Lock()
+		active, cached := sess.ActiveOrgID, sess.OrgIDs
+		sess.mu.Unlock()
+		orgIDs := cached
+		if header != "" {
+			id, err := parseSnowflake(header)
+			if err != nil {
+				writeError(w, errValidation("org_id", "invalid_org_id", "invalid org id"))
+				return
+			}
+			resolved = id
+		} else if active != 0 {
+			resolved = active
+		} else {
+			writeError(w, errOrgRequired)
+			return
+		}
+		if !containsID(orgIDs, resolved) {
+			orgIDs = s.st.userOrgIDs(sess.UserID)
+		}
+		if !containsID(orgIDs, resolved) {
+			writeError(w, errForbidden)
+			return
+		}
+		if header != "" {
+			sess.mu.Lock()
+			sess.ActiveOrgID = resolved
+			sess.OrgIDs = orgIDs
+			sess.mu.Unlock()
+		} else if len(cached) == 0 && len(orgIDs) > 0 {
+			sess.mu.Lock()
+			sess.OrgIDs = orgIDs
+			sess.mu.Unlock()
+		}
+		rc.orgID = resolved
+		h(w, r, rc)
+	}
+}
+
+// normalizeRole is Valora's roleForOrg: uppercase, "ORG_" prefix stripped.
+func normalizeRole(role string) string {
+	return strings.TrimPrefix(strings.ToUpper(strings.TrimSpace(role)), "ORG_")
+}
+
+// withRole is RequireRole. The casbin capability checks Valora adds on some routes grant exactly these roles
+// for the routes the stand-in serves, so the role gate is all there is to check.
+func (s *Server) withRole(h hfunc, roles ...string) hfunc {
+	return func(w http.ResponseWriter, r *http.Request, rc reqCtx) {
+		role := s.st.role(rc.orgID, rc.userID)
+		if role == "" {
+			writeError(w, errForbidden)
+			return
+		}
+		role = normalizeRole(role)
+		for _, allowed := range roles {
+			if role == allowed {
+				h(w, r, rc)
+				return
+			}
+		}
+		writeError(w, errForbidden)
+	}
+}
+
+// admin chains WebAuthRequired, OrgContext and RequireRole, as Valora's /admin group does.
+func (s *Server) admin(h hfunc, roles ...string) hfunc {
+	return s.withSession(s.withOrg(s.withRole(h, roles...)))
+}

@@ -1,0 +1,256 @@
+package standin
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/valora-k6/valora-k6/extension/ids"
+)
+
+type customerView struct {
+	ID             string         `json:"id"`
+	OrganizationID string         `json:"organization_id"`
+	Name           string         `json:"name"`
+	Email          string         `json:"email"`
+	Currency       string         `json:"currency,omitempty"`
+	Metadata       map[string]any `json:"metadata,omitempty"`
+	CreatedAt      time.Time      `json:"created_at"`
+	UpdatedAt      time.Time      `json:"updated_at"`
+}
+
+func viewCustomer(c *customer) customerView {
+	return customerView{ID: c.ID.String(), OrganizationID: c.OrgID.String(), Name: c.Name, Email: c.Email,
+		Currency: c.Currency, Metadata: c.Metadata, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+}
+
+type cursor struct {
+	ID        string `json:"id,omitempty"`
+	CreatedAt string `json:"created_at,omitempty"`
+}
+
+// encodeCursor is Valora's page token: standard, padded base64 of {"id","created_at"} with created_at in whole
+// seconds.
+func encodeCursor(c *customer) string {
+	b, _ := json.Marshal(cursor{ID: c.ID.String(), CreatedAt: c.CreatedAt.Format(time.RFC3339)})
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// cursorTimeLayouts are the forms Postgres would accept for the created_at comparison.
+var cursorTimeLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05Z07:00", "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02"}
+
+func parseCursorTime(s string) (time.Time, bool) {
+	for _, layout := range cursorTimeLayouts {
+		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// parseOptionalTime is Valora's created_from/created_to parsing: RFC 3339 or a date; a date-only upper bound
+// covers the whole day.
+func parseOptionalTime(raw string, endOfDay bool) (*time.Time, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return nil, nil
+	}
+	if t, err := time.Parse(time.RFC3339, raw); err == nil {
+		return &t, nil
+	}
+	t, err := time.Parse("2006-01-02", raw)
+	if err != nil {
+		return nil, err
+	}
+	if endOfDay {
+		t = t.Add(24*time.Hour - time.Nanosecond)
+	}
+	return &t, nil
+}
+
+type customerFilter struct {
+	name, email, currency string
+	from, to              *time.Time
+}
+
+func (f *customerFilter) match(c *customer) bool {
+	return (f.name == "" || c.Name == f.name) &&
+		(f.email == "" || c.Email == f.email) &&
+		(f.currency == "" || c.Currency == f.currency) &&
+		(f.from == nil || !c.CreatedAt.Before(*f.from)) &&
+		(f.to == nil || !c.CreatedAt.After(*f.to))
+}
+
+// listCustomers is GET /api/customers and GET /admin/customers (contract 3.1). The response is
+// ListCustomerResponse, whose embedded PageInfo puts the page fields next to "customers".
+func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request, rc reqCtx) {
+	var q url.Values
+	if r.URL.RawQuery != "" {
+		q = r.URL.Query()
+	}
+	pageSize := 10 // gin's default=10 when the parameter is absent or empty
+	if v, ok := q["page_size"]; ok && len(v) > 0 && v[0] != "" {
+		n, err := strconv.ParseInt(v[0], 10, 64)
+		if err != nil {
+			writeError(w, errInvalidRequest)
+			return
+		}
+		// The service takes int32(page_size) and replaces 0 or less by 50; there is no upper bound.
+		pageSize = int(int32(n))
+		if pageSize <= 0 {
+			pageSize = 50
+		}
+	}
+	var f customerFilter
+	f.name, f.email, f.currency = strings.TrimSpace(q.Get("name")), strings.TrimSpace(q.Get("email")), strings.TrimSpace(q.Get("currency"))
+	var err error
+	if f.from, err = parseOptionalTime(q.Get("created_from"), false); err != nil {
+		writeError(w, errValidation("created_from", "invalid_created_from", "invalid created_from"))
+		return
+	}
+	if f.to, err = parseOptionalTime(q.Get("created_to"), true); err != nil {
+		writeError(w, errValidation("created_to", "invalid_created_to", "invalid created_to"))
+		return
+	}
+
+	// Cursor: a token that does not decode is ignored (page 1); one that decodes to an unusable id or time
+	// makes the SQL cast fail, which is a 500.
+	var (
+		hasCursor bool
+		curID     ids.ID
+		curTime   time.Time
+	)
+	if token := q.Get("page_token"); token != "" {
+		if raw, err := base64.StdEncoding.DecodeString(token); err == nil {
+			var c cursor
+			if err := json.Unmarshal(raw, &c); err == nil {
+				id, idErr := strconv.ParseInt(strings.TrimSpace(c.ID), 10, 64)
+				t, tOK := parseCursorTime(c.CreatedAt)
+				if idErr != nil || !tOK {
+					writeError(w, errInternal)
+					return
+				}
+				hasCursor, curID, curTime = true, ids.ID(id), t
+			}
+		}
+	}
+
+	repeat := hasCursor && s.faults.has(FaultPageRepeat)
+	drop := hasCursor && s.faults.has(FaultPageDrop)
+
+	s.st.mu.RLock()
+	list := s.st.customersByOrg[rc.orgID]
+	rows := make([]*customer, 0, min(pageSize+1, len(list)+1))
+	dropped := false
+	for i := len(list) - 1; i >= 0 && len(rows) <= pageSize; i-- {
+		c := list[i]
+		if !f.match(c) {
+			continue
+		}
+		if hasCursor {
+			// Valora: id < cursor.id AND created_at < cursor.created_at, both strict. Rows that share the
+			// cursor row's created_at second are skipped, which is why the fixture gives every row its own second.
+			after := c.ID < curID && c.CreatedAt.Before(curTime)
+			if repeat && c.ID == curID {
+				after = true
+			}
+			if !after {
+				continue
+			}
+			if drop && !dropped {
+				dropped = true
+				continue
+			}
+		}
+		rows = append(rows, c)
+	}
+	s.st.mu.RUnlock()
+
+	hasMore := len(rows) > pageSize
+	if hasMore {
+		rows = rows[:pageSize]
+	}
+	writeCustomerPage(w, rows, hasMore)
+}
+
+// writeCustomerPage writes {"data":{next_page_token, previous_page_token, has_more, customers}} from the rows'
+// pre-rendered JSON; the token is the last row's cursor, set even when has_more is false.
+func writeCustomerPage(w http.ResponseWriter, rows []*customer, hasMore bool) {
+	size := 128
+	for _, c := range rows {
+		size += len(c.json) + 1
+	}
+	b := make([]byte, 0, size)
+	b = append(b, `{"data":{"next_page_token":"`...)
+	if len(rows) > 0 {
+		b = append(b, rows[len(rows)-1].token...) // base64: nothing to escape
+	}
+	b = append(b, `","previous_page_token":"","has_more":`...)
+	b = strconv.AppendBool(b, hasMore)
+	b = append(b, `,"customers":[`...)
+	for i, c := range rows {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, c.json...)
+	}
+	b = append(b, "]}}"...)
+	writeRaw(w, http.StatusOK, b)
+}
+
+type createCustomerRequest struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
+// createCustomer is POST /api/customers and /admin/customers (contract 3.2): no uniqueness, no idempotency.
+func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request, rc reqCtx) {
+	var req createCustomerRequest
+	if err := decodeJSON(r, &req); err != nil {
+		writeError(w, errInvalidRequest)
+		return
+	}
+	name, email := strings.TrimSpace(req.Name), strings.TrimSpace(req.Email)
+	if name == "" {
+		writeError(w, errInvalid("invalid_name"))
+		return
+	}
+	if !strings.Contains(email, "@") {
+		writeError(w, errInvalid("invalid_email"))
+		return
+	}
+	now := time.Now().UTC()
+	c := &customer{ID: s.gen.Next(), OrgID: rc.orgID, Name: name, Email: email, CreatedAt: now, UpdatedAt: now}
+	s.st.mu.Lock()
+	s.st.insertCustomer(c)
+	s.st.mu.Unlock()
+	writeCustomer(w, c)
+}
+
+// getCustomer is GET /api/customers/:id and /admin/customers/:id (contract 3.3).
+func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request, rc reqCtx) {
+	id, err := parseSnowflake(strings.TrimSpace(rc.param))
+	if err != nil {
+		writeError(w, errInvalid("invalid_id"))
+		return
+	}
+	s.st.mu.RLock()
+	c := s.st.customers[id]
+	s.st.mu.RUnlock()
+	if c == nil || c.OrgID != rc.orgID {
+		writeError(w, errNotFound)
+		return
+	}
+	writeCustomer(w, c)
+}
+
+func writeCustomer(w http.ResponseWriter, c *customer) {
+	b := make([]byte, 0, len(c.json)+10)
+	b = append(b, `{"data":`...)
+	b = append(b, c.json...)
+	writeRaw(w, http.StatusOK, append(b, '}'))
+}

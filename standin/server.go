@@ -1,0 +1,334 @@
+// Package standin is an in-memory stand-in for the Valora billing engine: the routes the load suite touches,
+// answered as the real Valora answers them (see the contract in valora-api.md), including its odd parts, plus
+// switchable faults that each break one invariant the suite guards, so a scenario can be shown to catch it.
+//
+// In a Go test:
+//
+//	s, err := standin.New(standin.Config{Argon2Memory: 1024}) // cheap password hashing for tests
+//	base, err := s.Start("127.0.0.1:0")
+//	defer s.Close(context.Background())
+//	env := s.Fixture().Env(base) // BASE_URL, API_KEY, ORG_ID, … for k6
+//	s.SetFaults(standin.FaultIngestDuplicate) // now ingest_idempotency must fail
+//
+// The command cmd/valora-standin runs the same server from a shell.
+package standin
+
+import (
+	"context"
+	crand "crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/valora-k6/valora-k6/extension/ids"
+)
+
+// Config configures a Server. The zero value is a healthy server with Valora's defaults.
+type Config struct {
+	Customers int  // fixture customers for pagination, default 120
+	RateLimit bool // Valora's usage limiter (contract 2.5) on; default false (as in the usual USAGE_INGEST_RATE_LIMIT_ENABLED=false deployment)
+	Faults    []Fault
+
+	SlowDelay time.Duration // FaultSlow's delay, default 600ms
+	ErrorRate float64       // FaultErrors5xx's share of failed requests, default 0.1
+
+	AdminEmail, AdminPassword string // default "admin@railzway.com" / "admin" as Valora seeds
+	Argon2Memory              uint32 // KiB, default 65536 as Valora (m=64MiB,t=1,p=4); tests may lower it
+
+	WebhookAsyncDelay time.Duration // the dashboard balance is updated this long after a processed payment event, default 50ms
+
+	Logger *slog.Logger // nil → discard
+	Seed   int64        // 0 → random; otherwise fixture secrets and ids derive deterministically from it
+}
+
+const (
+	defaultCustomers    = 120
+	defaultSlowDelay    = 600 * time.Millisecond
+	defaultErrorRate    = 0.1
+	defaultAdminEmail   = "admin@railzway.com"
+	defaultAdminPass    = "admin"
+	defaultArgon2Memory = 64 * 1024
+	defaultWebhookDelay = 50 * time.Millisecond
+
+	// sessionTTL is Valora's fixed, non-sliding session lifetime.
+	sessionTTL = 7 * 24 * time.Hour
+)
+
+func (c Config) withDefaults() Config {
+	if c.Customers <= 0 {
+		c.Customers = defaultCustomers
+	}
+	if c.SlowDelay <= 0 {
+		c.SlowDelay = defaultSlowDelay
+	}
+	if c.ErrorRate <= 0 {
+		c.ErrorRate = defaultErrorRate
+	}
+	if c.ErrorRate > 1 {
+		c.ErrorRate = 1
+	}
+	if c.AdminEmail == "" {
+		c.AdminEmail = defaultAdminEmail
+	}
+	if c.AdminPassword == "" {
+		c.AdminPassword = defaultAdminPass
+	}
+	if c.Argon2Memory == 0 {
+		c.Argon2Memory = defaultArgon2Memory
+	}
+	if c.WebhookAsyncDelay <= 0 {
+		c.WebhookAsyncDelay = defaultWebhookDelay
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// Server is the stand-in. It is an http.Handler; Start serves it on a listener of its own.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	st      *state
+	gen     *ids.Generator
+	faults  faultSet
+	fixture Fixture
+	rand    io.Reader // crypto randomness for runtime secrets (keys, session tokens)
+
+	routes  router
+	limiter *usageLimiter // Valora's limits, used when cfg.RateLimit
+	strict  *usageLimiter // FaultLimiterStrict's limits
+
+	reqIDBase [16]byte
+	reqIDSeq  atomic.Uint64
+	errSeq    atomic.Uint64
+
+	async        sync.WaitGroup // pending balance updates, for Close
+	asyncPending atomic.Int64   // the same count, readable (tests wait for it to drain)
+
+	// ingestHook, when set by a test, runs inside POST /api/usage after the limiter has let the request in, so a
+	// test can hold a request in flight.
+	ingestHook func()
+
+	mu      sync.Mutex
+	httpSrv *http.Server
+	serveCh chan error
+}
+
+// New builds a server with its fixture. It does not listen; use Start or Handler.
+func New(cfg Config) (*Server, error) {
+	cfg = cfg.withDefaults()
+	if cfg.Customers > 100000 {
+		return nil, fmt.Errorf("standin: Customers %d is more than 100000", cfg.Customers)
+	}
+	gen, err := ids.NewGenerator(1, time.Now)
+	if err != nil {
+		return nil, fmt.Errorf("standin: id generator: %w", err)
+	}
+	s := &Server{
+		cfg:     cfg,
+		log:     cfg.Logger,
+		st:      newState(),
+		gen:     gen,
+		rand:    crand.Reader,
+		limiter: newUsageLimiter(valoraLimits),
+		strict:  newUsageLimiter(strictLimits),
+	}
+	if _, err := io.ReadFull(crand.Reader, s.reqIDBase[:]); err != nil {
+		return nil, fmt.Errorf("standin: request id seed: %w", err)
+	}
+	if err := s.faults.set(cfg.Faults); err != nil {
+		return nil, fmt.Errorf("standin: %w", err)
+	}
+	if err := s.buildFixture(); err != nil {
+		return nil, fmt.Errorf("standin: fixture: %w", err)
+	}
+	s.routes = s.buildRoutes()
+	return s, nil
+}
+
+// Handler serves the stand-in's routes; Start uses the same handler.
+func (s *Server) Handler() http.Handler { return s }
+
+// Start listens on addr ("127.0.0.1:0" for a free port) and serves in the background. It returns the base URL.
+func (s *Server) Start(addr string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.httpSrv != nil {
+		return "", errors.New("standin: already started")
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("standin: listen %s: %w", addr, err)
+	}
+	// Like Valora's RunHTTP: no read or write timeouts.
+	s.httpSrv = &http.Server{Handler: s, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
+	s.serveCh = make(chan error, 1)
+	go func(srv *http.Server, ch chan<- error) { ch <- srv.Serve(ln) }(s.httpSrv, s.serveCh)
+	base := "http://" + ln.Addr().String()
+	// A wildcard listener (":8080") is reached through loopback; print an address a client can dial.
+	if ta, ok := ln.Addr().(*net.TCPAddr); ok && ta.IP.IsUnspecified() {
+		base = "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(ta.Port))
+	}
+	s.log.Info("listening", "url", base)
+	return base, nil
+}
+
+// Close shuts the listener down gracefully (in-flight requests finish within ctx) and waits for pending balance
+// updates.
+func (s *Server) Close(ctx context.Context) error {
+	s.mu.Lock()
+	srv, ch := s.httpSrv, s.serveCh
+	s.serveCh = nil // a second Close has nothing to wait for; the server stays closed (Start refuses)
+	s.mu.Unlock()
+	var err error
+	if srv != nil && ch != nil {
+		err = srv.Shutdown(ctx)
+		if serr := <-ch; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+			err = serr
+		}
+	}
+	done := make(chan struct{})
+	go func() { s.async.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		if err == nil {
+			err = ctx.Err()
+		}
+	}
+	return err
+}
+
+// SetFaults replaces the active faults; no arguments make the server healthy. Unknown names are ignored and
+// logged (ParseFaults is the place to validate user input).
+func (s *Server) SetFaults(f ...Fault) {
+	known := f[:0:0]
+	for _, x := range f {
+		if faultBit(x) == 0 {
+			s.log.Warn("unknown fault ignored", "fault", string(x))
+			continue
+		}
+		known = append(known, x)
+	}
+	_ = s.faults.set(known)
+}
+
+// ActiveFaults reports the faults switched on now.
+func (s *Server) ActiveFaults() []Fault { return s.faults.list() }
+
+// Fixture describes the data the server was seeded with.
+func (s *Server) Fixture() Fixture { return s.fixture }
+
+// Stats counts what the server has stored, so tests can check invariants from the server's side.
+type Stats struct {
+	UsageEvents     int64 // usage records stored
+	PaymentsApplied int64 // payment events that changed a balance
+}
+
+func (s *Server) Stats() Stats {
+	return Stats{UsageEvents: s.st.usage.count.Load(), PaymentsApplied: s.st.payments.processed.Load()}
+}
+
+// Balance is the dashboard balance (minor units) of a customer of the fixture's main org.
+func (s *Server) Balance(customerID string) int64 {
+	id, err := ids.ParseID(customerID)
+	if err != nil {
+		return 0
+	}
+	s.st.mu.RLock()
+	defer s.st.mu.RUnlock()
+	if b := s.st.balances[orgCustomer{s.fixture.orgID, id}]; b != nil {
+		return b.Amount
+	}
+	return 0
+}
+
+// ServeHTTP is Valora's global middleware (recovery, request id, then fault injection) in front of the router.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer recoverLikeGin(w)
+	h := w.Header()
+	rid := strings.TrimSpace(r.Header.Get("X-Request-Id"))
+	if rid == "" {
+		rid = s.newRequestID()
+	}
+	h["X-Request-Id"] = []string{rid}
+
+	// /health stays truthful under every fault so readiness probes keep working.
+	if r.URL.Path != "/health" {
+		if s.faults.has(FaultSlow) {
+			t := time.NewTimer(s.cfg.SlowDelay)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+				return
+			}
+		}
+		if s.faults.has(FaultErrors5xx) && s.failThisOne() {
+			writeError(w, errInternal)
+			return
+		}
+	}
+	s.routes.serve(w, r)
+}
+
+// recoverLikeGin answers a panic as gin.Recovery does: 500 with an empty body (if nothing was written yet).
+func recoverLikeGin(w http.ResponseWriter) {
+	if v := recover(); v != nil {
+		if v == http.ErrAbortHandler {
+			panic(v)
+		}
+		w.WriteHeader(http.StatusInternalServerError)
+	}
+}
+
+// failThisOne fails exactly ErrorRate of the requests, spread evenly, so that a short run still sees failures.
+func (s *Server) failThisOne() bool {
+	n := s.errSeq.Add(1)
+	rate := s.cfg.ErrorRate
+	return uint64(float64(n)*rate) != uint64(float64(n-1)*rate)
+}
+
+// newRequestID makes a UUID-shaped id without a syscall per request: a random base mixed with a counter.
+func (s *Server) newRequestID() string {
+	var b [16]byte
+	b = s.reqIDBase
+	n := s.reqIDSeq.Add(1)
+	for i := 0; i < 8; i++ {
+		b[8+i] ^= byte(n >> (8 * i))
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], b[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], b[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], b[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:], b[10:16])
+	return string(out[:])
+}
+
+// later runs fn after d, tracked so Close can wait for it.
+func (s *Server) later(d time.Duration, fn func()) {
+	s.async.Add(1)
+	s.asyncPending.Add(1)
+	time.AfterFunc(d, func() {
+		defer s.async.Done()
+		defer s.asyncPending.Add(-1)
+		fn()
+	})
+}

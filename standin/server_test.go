@@ -1,0 +1,378 @@
+package standin
+
+import (
+	"context"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/valora-k6/valora-k6/extension/ids"
+)
+
+func TestRoutingBasics(t *testing.T) {
+	h := start(t, Config{})
+
+	r := h.do("GET", "/health", "", nil)
+	wantStatus(t, r, 200)
+	if string(r.body) != `{"status":"ok"}` {
+		t.Fatalf("health body %s", r.body)
+	}
+	if r.header.Get("X-Request-Id") == "" {
+		t.Fatal("no X-Request-Id on /health")
+	}
+	r = h.do("GET", "/health", "", hdr{"X-Request-Id": "abc-123"})
+	if got := r.header.Get("X-Request-Id"); got != "abc-123" {
+		t.Fatalf("X-Request-Id %q, want the caller's", got)
+	}
+	if a, b := h.do("GET", "/health", "", nil).header.Get("X-Request-Id"), h.do("GET", "/health", "", nil).header.Get("X-Request-Id"); a == b {
+		t.Fatalf("request ids repeat: %s", a)
+	}
+
+	for _, tc := range []struct{ method, path string }{
+		{"GET", "/api/unknown"},
+		{"GET", "/api/usage"}, // wrong method: gin's NoRoute, not 405
+		{"DELETE", "/api/customers"},
+		{"GET", "/admin/unknown"},
+		{"GET", "/"},
+		{"GET", "/dev/billing/x"},
+	} {
+		r := h.do(tc.method, tc.path, "", nil)
+		if r.status != 404 || string(r.body) != "404 page not found\n" || !strings.HasPrefix(r.header.Get("Content-Type"), "text/plain") {
+			t.Errorf("%s %s: %d %q %q, want the plain-text 404", tc.method, tc.path, r.status, r.header.Get("Content-Type"), r.body)
+		}
+		if r.header.Get("X-Request-Id") == "" {
+			t.Errorf("%s %s: no X-Request-Id", tc.method, tc.path)
+		}
+	}
+
+	// gin's trailing-slash redirect: 301 for GET, 307 otherwise, query kept.
+	r = h.do("GET", "/api/customers/?page_size=1", "", nil)
+	if r.status != 301 || r.header.Get("Location") != "/api/customers?page_size=1" {
+		t.Fatalf("GET with trailing slash: %d %q", r.status, r.header.Get("Location"))
+	}
+	r = h.do("POST", "/api/usage/", "{}", nil)
+	if r.status != 307 || r.header.Get("Location") != "/api/usage" {
+		t.Fatalf("POST with trailing slash: %d %q", r.status, r.header.Get("Location"))
+	}
+
+	r = h.do("GET", "/metrics", "", nil)
+	wantStatus(t, r, 200)
+	if !strings.Contains(string(r.body), "go_goroutines") {
+		t.Fatalf("metrics: %s", r.body)
+	}
+}
+
+func TestAPIKeyAuth(t *testing.T) {
+	h := start(t, Config{})
+	path := "/api/customers?page_size=1"
+	cases := []struct {
+		name   string
+		path   string
+		header hdr
+		want   int
+	}{
+		{"valid key", path, hdr{"Authorization": "Bearer " + h.fx.APIKey}, 200},
+		{"valid key, padded header", path, hdr{"Authorization": "  Bearer   " + h.fx.APIKey + "  "}, 200},
+		{"no header", path, nil, 401},
+		{"scheme only", path, hdr{"Authorization": "Bearer"}, 401},
+		{"lowercase scheme", path, hdr{"Authorization": "bearer " + h.fx.APIKey}, 401},
+		{"three fields", path, hdr{"Authorization": "Bearer " + h.fx.APIKey + " x"}, 401},
+		{"basic scheme", path, hdr{"Authorization": "Basic " + h.fx.APIKey}, 401},
+		{"wrong key", path, hdr{"Authorization": "Bearer vk_live_key_F98QDZLSN9J4_" + strings.Repeat("0", 64)}, 401},
+		{"key with a changed last char", path, hdr{"Authorization": "Bearer " + h.fx.APIKey[:len(h.fx.APIKey)-1] + "x"}, 401},
+		{"X-Org-Id with a valid key", path, hdr{"Authorization": "Bearer " + h.fx.APIKey, "X-Org-Id": h.fx.OrgID}, 401},
+		{"org_id query", path + "&org_id=" + h.fx.OrgID, hdr{"Authorization": "Bearer " + h.fx.APIKey}, 401},
+		{"orgId query", path + "&orgId=" + h.fx.OrgID, hdr{"Authorization": "Bearer " + h.fx.APIKey}, 401},
+		{"blank org_id query is no hint", path + "&org_id=%20", hdr{"Authorization": "Bearer " + h.fx.APIKey}, 200},
+		{"other org's key", path, hdr{"Authorization": "Bearer " + h.fx.OtherAPIKey}, 200},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := h.do("GET", tc.path, "", tc.header)
+			if tc.want == 401 {
+				wantEnvelope(t, r, 401, "unauthorized", "", "")
+				if string(r.body) != `{"error":{"type":"unauthorized","message":"unauthorized"}}` {
+					t.Fatalf("401 body %s", r.body)
+				}
+				return
+			}
+			wantStatus(t, r, tc.want)
+		})
+	}
+}
+
+func TestAPIKeyFaults(t *testing.T) {
+	h := start(t, Config{})
+	list := func(headers hdr) resp { return h.do("GET", "/api/customers?page_size=200", "", headers) }
+	firstOrg := func(r resp) string {
+		customers := r.json(t)["data"].(map[string]any)["customers"].([]any)
+		return str(t, customers[0].(map[string]any)["organization_id"])
+	}
+
+	h.s.SetFaults(FaultAPIKeyAny)
+	for _, hd := range []hdr{nil, {"Authorization": "Bearer nope"}, {"Authorization": "garbage"}} {
+		r := list(hd)
+		wantStatus(t, r, 200)
+		if got := firstOrg(r); got != h.fx.OrgID {
+			t.Fatalf("apikey-any answered as org %s, want the fixture org", got)
+		}
+	}
+	// Org hints are still refused: the fault breaks the key check only.
+	wantStatus(t, list(hdr{"X-Org-Id": h.fx.OrgID}), 401)
+
+	h.s.SetFaults(FaultOrgHeader)
+	r := list(hdr{"Authorization": "Bearer " + h.fx.APIKey, "X-Org-Id": h.fx.OtherOrgID})
+	wantStatus(t, r, 200)
+	if got := firstOrg(r); got != h.fx.OtherOrgID {
+		t.Fatalf("org-header: answered as org %s, want the header's org %s", got, h.fx.OtherOrgID)
+	}
+	wantStatus(t, list(nil), 401) // a key is still needed
+
+	h.s.SetFaults()
+	wantStatus(t, list(hdr{"Authorization": "Bearer " + h.fx.APIKey, "X-Org-Id": h.fx.OtherOrgID}), 401)
+	wantStatus(t, list(nil), 401)
+}
+
+func TestFaultCatalogue(t *testing.T) {
+	scenarios := []string{"ingest_load", "ingest_idempotency", "ingest_burst", "api_key_auth_perf", "webhook_idempotency", "billing_dashboard", "pagination"}
+	all := Faults()
+	if len(all) != 12 {
+		t.Fatalf("%d faults, want 12", len(all))
+	}
+	var names []string
+	for _, f := range all {
+		names = append(names, string(f.Name))
+		if f.Invariant == "" || len(f.Scenarios) == 0 {
+			t.Errorf("%s: missing invariant or scenarios", f.Name)
+		}
+		for _, sc := range f.Scenarios {
+			if !slices.Contains(scenarios, sc) {
+				t.Errorf("%s: unknown scenario %q", f.Name, sc)
+			}
+		}
+	}
+	got, err := ParseFaults(" " + strings.Join(names, " , ") + ",")
+	if err != nil || len(got) != len(names) {
+		t.Fatalf("ParseFaults(all) = %v, %v", got, err)
+	}
+	if got, err := ParseFaults(""); err != nil || len(got) != 0 {
+		t.Fatalf("ParseFaults(\"\") = %v, %v", got, err)
+	}
+	_, err = ParseFaults("slow,nope")
+	if err == nil || !strings.Contains(err.Error(), `"nope"`) || !strings.Contains(err.Error(), "ingest-duplicate") {
+		t.Fatalf("ParseFaults(unknown) error %v, want one naming it and listing the accepted names", err)
+	}
+	if _, err := New(Config{Faults: []Fault{"nope"}, Argon2Memory: testArgon2Memory}); err == nil {
+		t.Fatal("New accepted an unknown fault")
+	}
+	// Faults() hands out copies.
+	all[0].Scenarios[0] = "changed"
+	if Faults()[0].Scenarios[0] == "changed" {
+		t.Fatal("Faults() exposes the package table")
+	}
+}
+
+func TestFixtureAndEnv(t *testing.T) {
+	h := start(t, Config{Customers: 5})
+	env := h.fx.Env(h.base)
+	keys := EnvKeys()
+	if len(env) != len(keys) || len(keys) != 13 {
+		t.Fatalf("env has %d keys, want 13: %v", len(env), env)
+	}
+	for _, k := range keys {
+		if env[k] == "" {
+			t.Errorf("env %s is empty", k)
+		}
+	}
+	if env["BASE_URL"] != h.base || env["PAYMENT_PROVIDER"] != "stripe" || env["METER_CODE"] != "api_calls" ||
+		env["ADMIN_EMAIL"] != "admin@railzway.com" || env["ADMIN_PASSWORD"] != "admin" {
+		t.Fatalf("env values: %v", env)
+	}
+	m := regexp.MustCompile(`^vk_live_key_([0-9A-Z]+)_[0-9a-f]{64}$`).FindStringSubmatch(h.fx.APIKey)
+	if m == nil {
+		t.Fatalf("API key %q is not in Valora's format", h.fx.APIKey)
+	}
+	n, err := strconv.ParseInt(m[1], 36, 64)
+	if err != nil || ids.Decode(ids.ID(n)).Node != 1 || "key_"+m[1] != h.fx.APIKeyID {
+		t.Fatalf("key id %s: %v node %d, key_id %s", m[1], err, ids.Decode(ids.ID(n)).Node, h.fx.APIKeyID)
+	}
+	if !strings.HasPrefix(h.fx.WebhookSecret, "whsec_") || !regexp.MustCompile(`^[0-9A-F]{64}$`).MatchString(h.fx.AdyenHMACKey) {
+		t.Fatalf("secrets: %q %q", h.fx.WebhookSecret, h.fx.AdyenHMACKey)
+	}
+	if len(h.fx.AdminSession) != 43 {
+		t.Fatalf("session token %q is not 43 base64url chars", h.fx.AdminSession)
+	}
+	for _, id := range []string{h.fx.OrgID, h.fx.CustomerID, h.fx.OtherOrgID, h.fx.SubscriptionID} {
+		p, err := ids.ParseID(id)
+		if err != nil || ids.Decode(p).Node != 1 {
+			t.Fatalf("id %s is not a node-1 snowflake: %v", id, err)
+		}
+	}
+	if h.fx.Customers != 6 {
+		t.Fatalf("Customers %d, want 6", h.fx.Customers)
+	}
+	// The owner's password is stored in Valora's Argon2id format and verifies.
+	u := h.s.st.usersByEmail[h.fx.AdminEmail]
+	if !strings.HasPrefix(u.PasswordHash, "$argon2id$v=19$m=1024,t=1,p=4$") {
+		t.Fatalf("hash %q", u.PasswordHash)
+	}
+	if ok, err := verifyPassword("admin", u.PasswordHash); !ok || err != nil {
+		t.Fatalf("verifyPassword: %v %v", ok, err)
+	}
+	if ok, _ := verifyPassword("Admin", u.PasswordHash); ok {
+		t.Fatal("wrong password verified")
+	}
+}
+
+func TestDefaultPasswordHashIsValoras(t *testing.T) {
+	s, err := New(Config{Customers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := s.st.usersByEmail["admin@railzway.com"].PasswordHash; !strings.HasPrefix(h, "$argon2id$v=19$m=65536,t=1,p=4$") {
+		t.Fatalf("default hash %q", h)
+	}
+}
+
+func TestSeedIsDeterministic(t *testing.T) {
+	mk := func(seed int64) Fixture {
+		s, err := New(Config{Seed: seed, Customers: 3, Argon2Memory: testArgon2Memory})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Fixture()
+	}
+	a, b, c := mk(7), mk(7), mk(8)
+	if a != b {
+		t.Fatalf("same seed, different fixtures:\n%+v\n%+v", a, b)
+	}
+	if a.APIKey == c.APIKey || a.WebhookSecret == c.WebhookSecret || a.AdminSession == c.AdminSession {
+		t.Fatal("different seeds gave the same secrets")
+	}
+	if r1, r2 := mk(0), mk(0); r1.APIKey == r2.APIKey {
+		t.Fatal("unseeded fixtures repeat")
+	}
+}
+
+func TestFaultErrors5xx(t *testing.T) {
+	h := start(t, Config{Faults: []Fault{FaultErrors5xx}, ErrorRate: 0.25})
+	failed := 0
+	for i := 0; i < 40; i++ {
+		r := h.do("GET", "/api/customers?page_size=1", "", h.key())
+		if r.status == 500 {
+			wantEnvelope(t, r, 500, "internal_error", "", "")
+			failed++
+		} else {
+			wantStatus(t, r, 200)
+		}
+		wantStatus(t, h.do("GET", "/health", "", nil), 200) // probes are never failed
+	}
+	if failed != 10 {
+		t.Fatalf("%d of 40 requests failed, want exactly 10 at rate 0.25", failed)
+	}
+	h.s.SetFaults()
+	for i := 0; i < 10; i++ {
+		wantStatus(t, h.do("GET", "/api/customers?page_size=1", "", h.key()), 200)
+	}
+}
+
+func TestFaultSlow(t *testing.T) {
+	h := start(t, Config{SlowDelay: 150 * time.Millisecond})
+	t0 := time.Now()
+	wantStatus(t, h.do("GET", "/api/customers?page_size=1", "", h.key()), 200)
+	if d := time.Since(t0); d > 100*time.Millisecond {
+		t.Fatalf("healthy request took %v", d)
+	}
+	h.s.SetFaults(FaultSlow)
+	if got := h.s.ActiveFaults(); len(got) != 1 || got[0] != FaultSlow {
+		t.Fatalf("ActiveFaults %v", got)
+	}
+	t0 = time.Now()
+	wantStatus(t, h.do("GET", "/api/customers?page_size=1", "", h.key()), 200)
+	if d := time.Since(t0); d < 150*time.Millisecond {
+		t.Fatalf("slow request took only %v", d)
+	}
+	t0 = time.Now()
+	wantStatus(t, h.do("GET", "/health", "", nil), 200)
+	if d := time.Since(t0); d > 100*time.Millisecond {
+		t.Fatalf("/health was slowed: %v", d)
+	}
+}
+
+func TestDefaultsAndSetFaultsIgnoresUnknown(t *testing.T) {
+	s, err := New(Config{Argon2Memory: testArgon2Memory})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.cfg.Customers != 120 || s.cfg.SlowDelay != 600*time.Millisecond || s.cfg.ErrorRate != 0.1 ||
+		s.cfg.WebhookAsyncDelay != 50*time.Millisecond || s.cfg.RateLimit {
+		t.Fatalf("defaults: %+v", s.cfg)
+	}
+	if s.Fixture().Customers != 121 {
+		t.Fatalf("fixture customers %d", s.Fixture().Customers)
+	}
+	s.SetFaults(FaultSlow, "bogus")
+	if got := s.ActiveFaults(); len(got) != 1 || got[0] != FaultSlow {
+		t.Fatalf("ActiveFaults %v", got)
+	}
+	// Close before Start is fine; so is Start after a failed Start.
+	if err := s.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStartAndClose(t *testing.T) {
+	s, err := New(Config{Argon2Memory: testArgon2Memory, Customers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := s.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Start("127.0.0.1:0"); err == nil {
+		t.Fatal("second Start succeeded")
+	}
+	res, err := http.Get(base + "/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (&http.Client{Transport: &http.Transport{}}).Get(base + "/health"); err == nil {
+		t.Fatal("server still answers after Close")
+	}
+	if err := s.Close(ctx); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	if _, err := New(Config{Argon2Memory: testArgon2Memory}); err != nil {
+		t.Fatal(err)
+	}
+	s2, _ := New(Config{Argon2Memory: testArgon2Memory, Customers: 1})
+	if _, err := s2.Start("256.0.0.1:99999"); err == nil {
+		t.Fatal("Start on a bad address succeeded")
+	}
+}
+
+// TestHandlerWithoutListener: the same handler serves tests that skip the network.
+func TestHandlerWithoutListener(t *testing.T) {
+	s, err := New(Config{Argon2Memory: testArgon2Memory, Customers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := newRecorder()
+	req, _ := http.NewRequest("GET", "/api/customers?page_size=1", nil)
+	req.Header.Set("Authorization", "Bearer "+s.Fixture().APIKey)
+	s.Handler().ServeHTTP(rec, req)
+	if rec.code != 200 {
+		t.Fatalf("status %d: %s", rec.code, rec.body)
+	}
+}

@@ -1,0 +1,426 @@
+package standin
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"hash/maphash"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/valora-k6/valora-k6/extension/ids"
+)
+
+// The state lives in memory. Low-traffic data shares one RWMutex; the hot paths (API keys, sessions, usage
+// idempotency) have their own locks so a load test on one route does not serialise the others.
+
+type org struct {
+	ID        ids.ID
+	Name      string
+	Slug      string
+	CreatedAt time.Time
+}
+
+type user struct {
+	ID                  ids.ID
+	Email               string
+	DisplayName         string
+	PasswordHash        string
+	IsDefault           bool
+	LastPasswordChanged *time.Time
+	CreatedAt           time.Time
+}
+
+// Valora's organization roles (internal/organization/domain).
+const (
+	roleOwner     = "OWNER"
+	roleAdmin     = "ADMIN"
+	roleFinOps    = "FINOPS"
+	roleDeveloper = "DEVELOPER"
+	roleMember    = "MEMBER"
+)
+
+type customer struct {
+	ID        ids.ID
+	OrgID     ids.ID
+	Name      string
+	Email     string
+	Currency  string
+	Metadata  map[string]any
+	CreatedAt time.Time
+	UpdatedAt time.Time
+
+	// Customers never change once created, so their JSON and page token are rendered once, at insert.
+	json  []byte
+	token string
+}
+
+type meter struct {
+	ID          ids.ID
+	OrgID       ids.ID
+	Code        string
+	Name        string
+	Aggregation string
+	Unit        string
+	Active      bool
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+type product struct {
+	ID          ids.ID
+	OrgID       ids.ID
+	Code        string
+	Name        string
+	Description *string
+	Active      bool
+	Metadata    map[string]any
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+type price struct {
+	ID                   ids.ID
+	OrgID                ids.ID
+	ProductID            ids.ID
+	Code                 string
+	Name                 string
+	Description          string
+	PricingModel         string
+	BillingMode          string
+	BillingInterval      string
+	BillingIntervalCount int32
+	AggregateUsage       *string
+	BillingUnit          *string
+	BillingThreshold     *float64
+	TaxBehavior          string
+	TaxCode              *string
+	Version              int32
+	IsDefault            bool
+	Active               bool
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
+}
+
+type priceAmount struct {
+	ID              ids.ID
+	OrgID           ids.ID
+	PriceID         ids.ID
+	MeterID         ids.ID // 0: none
+	Currency        string
+	UnitAmountCents int64
+	MinimumCents    *int64
+	MaximumCents    *int64
+	EffectiveFrom   time.Time
+	EffectiveTo     *time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+type subscriptionItem struct {
+	ID          ids.ID
+	PriceID     ids.ID
+	PriceCode   string
+	MeterID     ids.ID // 0: none
+	MeterCode   string
+	Quantity    int8
+	BillingMode string
+}
+
+type subscription struct {
+	ID               ids.ID
+	OrgID            ids.ID
+	CustomerID       ids.ID
+	Status           string
+	CollectionMode   string
+	BillingCycleType string
+	StartAt          time.Time
+	ActivatedAt      *time.Time
+	Items            []subscriptionItem
+	Metadata         map[string]any
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+type providerConfig struct {
+	ID        ids.ID
+	OrgID     ids.ID
+	Provider  string
+	Config    map[string]any
+	Active    bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+type balance struct {
+	Amount   int64
+	Currency string
+}
+
+type cycleStat struct {
+	PeriodStart  time.Time
+	TotalRevenue int64
+	InvoiceCount int64
+	Status       string
+}
+
+type orgCustomer struct{ org, customer ids.ID }
+type orgCode struct {
+	org  ids.ID
+	code string
+}
+
+type state struct {
+	mu sync.RWMutex
+
+	orgs         map[ids.ID]*org
+	users        map[ids.ID]*user
+	usersByEmail map[string]*user
+	members      map[ids.ID]map[ids.ID]string // org → user → role
+
+	customers      map[ids.ID]*customer
+	customersByOrg map[ids.ID][]*customer // ascending (created_at, id); lists walk it backwards
+
+	meters        map[ids.ID]*meter
+	metersByCode  map[orgCode]*meter
+	products      map[ids.ID]*product
+	productCodes  map[orgCode]struct{}
+	prices        map[ids.ID]*price
+	priceCodes    map[orgCode]struct{}
+	priceAmounts  map[ids.ID]*priceAmount
+	subscriptions map[ids.ID]*subscription
+	activeSub     map[orgCustomer]ids.ID
+
+	providerConfigs []*providerConfig // creation order: the order webhook verification tries them in
+	balances        map[orgCustomer]*balance
+	cycles          map[ids.ID][]cycleStat
+
+	keys     apiKeyStore
+	sessions sessionStore
+	usage    usageStore
+	payments paymentStore
+}
+
+func newState() *state {
+	st := &state{
+		orgs:           map[ids.ID]*org{},
+		users:          map[ids.ID]*user{},
+		usersByEmail:   map[string]*user{},
+		members:        map[ids.ID]map[ids.ID]string{},
+		customers:      map[ids.ID]*customer{},
+		customersByOrg: map[ids.ID][]*customer{},
+		meters:         map[ids.ID]*meter{},
+		metersByCode:   map[orgCode]*meter{},
+		products:       map[ids.ID]*product{},
+		productCodes:   map[orgCode]struct{}{},
+		prices:         map[ids.ID]*price{},
+		priceCodes:     map[orgCode]struct{}{},
+		priceAmounts:   map[ids.ID]*priceAmount{},
+		subscriptions:  map[ids.ID]*subscription{},
+		activeSub:      map[orgCustomer]ids.ID{},
+		balances:       map[orgCustomer]*balance{},
+		cycles:         map[ids.ID][]cycleStat{},
+	}
+	st.keys.byHash = map[[32]byte]*apiKey{}
+	st.keys.byKeyID = map[string]*apiKey{}
+	st.sessions.byHash = map[[32]byte]*session{}
+	st.usage.init()
+	st.payments.events = map[paymentKey]*paymentEvent{}
+	return st
+}
+
+// orgIDsOf lists the orgs a user belongs to, in a stable order. Caller holds st.mu.
+func (st *state) orgIDsOf(userID ids.ID) []ids.ID {
+	var out []ids.ID
+	for orgID, m := range st.members {
+		if _, ok := m[userID]; ok {
+			out = append(out, orgID)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+func (st *state) userOrgIDs(userID ids.ID) []ids.ID {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	return st.orgIDsOf(userID)
+}
+
+// role returns the user's role in the org, "" when not a member.
+func (st *state) role(orgID, userID ids.ID) string {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	return st.members[orgID][userID]
+}
+
+// insertCustomer keeps customersByOrg sorted. Caller holds st.mu for writing.
+func (st *state) insertCustomer(c *customer) {
+	c.json, _ = json.Marshal(viewCustomer(c))
+	c.token = encodeCursor(c)
+	st.customers[c.ID] = c
+	list := st.customersByOrg[c.OrgID]
+	i := sort.Search(len(list), func(i int) bool {
+		o := list[i]
+		if !o.CreatedAt.Equal(c.CreatedAt) {
+			return o.CreatedAt.After(c.CreatedAt)
+		}
+		return o.ID > c.ID
+	})
+	list = append(list, nil)
+	copy(list[i+1:], list[i:])
+	list[i] = c
+	st.customersByOrg[c.OrgID] = list
+}
+
+// ---- API keys ----
+
+type apiKey struct {
+	ID        ids.ID
+	OrgID     ids.ID
+	KeyID     string
+	Name      string
+	Scopes    []string
+	Hash      [32]byte
+	Active    bool
+	ExpiresAt *time.Time
+	CreatedAt time.Time
+}
+
+// apiKeyStore is indexed by the SHA-256 of the plaintext, unlike Valora (which scans api_keys without an index):
+// the stand-in must never be the bottleneck a benchmark measures.
+type apiKeyStore struct {
+	mu      sync.RWMutex
+	byHash  map[[32]byte]*apiKey
+	byKeyID map[string]*apiKey
+}
+
+func (ks *apiKeyStore) add(k *apiKey) {
+	ks.mu.Lock()
+	ks.byHash[k.Hash] = k
+	ks.byKeyID[k.KeyID] = k
+	ks.mu.Unlock()
+}
+
+// lookup returns the org of an active, unexpired key with this plaintext.
+func (ks *apiKeyStore) lookup(plaintext string, now time.Time) (ids.ID, bool) {
+	var buf [128]byte // keys are 89 bytes: hash them without a heap copy
+	h := sha256.Sum256(append(buf[:0], plaintext...))
+	ks.mu.RLock()
+	k := ks.byHash[h]
+	var orgID ids.ID
+	ok := k != nil && k.Active && (k.ExpiresAt == nil || k.ExpiresAt.After(now))
+	if ok {
+		orgID = k.OrgID
+	}
+	ks.mu.RUnlock()
+	return orgID, ok
+}
+
+// ---- sessions ----
+
+type session struct {
+	mu          sync.Mutex
+	ID          ids.ID
+	UserID      ids.ID
+	ActiveOrgID ids.ID // 0: none
+	OrgIDs      []ids.ID
+	ExpiresAt   time.Time
+	Revoked     bool
+	LastSeenAt  time.Time
+}
+
+type sessionStore struct {
+	mu     sync.RWMutex
+	byHash map[[32]byte]*session
+}
+
+func (ss *sessionStore) add(hash [32]byte, s *session) {
+	ss.mu.Lock()
+	ss.byHash[hash] = s
+	ss.mu.Unlock()
+}
+
+func (ss *sessionStore) get(hash [32]byte) *session {
+	ss.mu.RLock()
+	s := ss.byHash[hash]
+	ss.mu.RUnlock()
+	return s
+}
+
+// ---- usage events ----
+
+type usageEvent struct {
+	ID         ids.ID
+	OrgID      ids.ID
+	CustomerID ids.ID
+	MeterCode  string
+	Value      float64
+	RecordedAt time.Time
+	Key        string
+	Metadata   []byte // compact JSON object, nil for null
+	CreatedAt  time.Time
+}
+
+type usageKey struct {
+	org ids.ID
+	key string
+}
+
+const usageShards = 64
+
+// usageStore is sharded by (org, key). The shard lock is held across lookup, checks and insert, which is what
+// makes N concurrent identical requests produce exactly one record.
+type usageStore struct {
+	seed   maphash.Seed
+	shards [usageShards]usageShard
+	count  atomic.Int64
+	// lastID per org, for FaultIngestSharedID.
+	lastMu sync.Mutex
+	lastID map[ids.ID]ids.ID
+}
+
+type usageShard struct {
+	mu sync.Mutex
+	// Normally one record per key; FaultIngestDuplicate appends more.
+	byKey map[usageKey][]*usageEvent
+	_     [40]byte // keep neighbouring shard locks off one cache line
+}
+
+func (us *usageStore) init() {
+	us.seed = maphash.MakeSeed()
+	for i := range us.shards {
+		us.shards[i].byKey = map[usageKey][]*usageEvent{}
+	}
+	us.lastID = map[ids.ID]ids.ID{}
+}
+
+func (us *usageStore) shard(k usageKey) *usageShard {
+	h := maphash.String(us.seed, k.key) ^ uint64(k.org)*0x9E3779B97F4A7C15
+	return &us.shards[h%usageShards]
+}
+
+// records returns every record stored under the key (tests use it to count).
+func (us *usageStore) records(org ids.ID, key string) []*usageEvent {
+	k := usageKey{org, key}
+	sh := us.shard(k)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	return append([]*usageEvent(nil), sh.byKey[k]...)
+}
+
+// ---- payment events ----
+
+type paymentKey struct{ provider, eventID string }
+
+type paymentEvent struct {
+	OrgID     ids.ID
+	Processed bool
+}
+
+type paymentStore struct {
+	mu        sync.Mutex
+	events    map[paymentKey]*paymentEvent
+	processed atomic.Int64 // balance-changing applications, for tests and Stats
+}

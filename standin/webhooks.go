@@ -1,0 +1,487 @@
+package standin
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/valora-k6/valora-k6/extension/ids"
+	"github.com/valora-k6/valora-k6/extension/webhook"
+)
+
+// Canonical payment event types (Valora's payment domain).
+const (
+	eventPaymentSucceeded = "payment_succeeded"
+	eventPaymentFailed    = "payment_failed"
+	eventRefunded         = "refunded"
+)
+
+// paymentEventData is what an adapter's Parse produces.
+type paymentEventData struct {
+	provider   string
+	eventID    string
+	typ        string
+	orgID      ids.ID
+	customerID ids.ID
+	amount     int64
+	currency   string
+	occurredAt time.Time
+	dispute    bool
+}
+
+// verifyResult is the outcome of one config's signature check, as Valora's matchAdapter loop reads it.
+type verifyResult int
+
+const (
+	verified     verifyResult = iota
+	badSignature              // try the next config
+	stopLoop                  // the error ends the loop (apiErr says which)
+)
+
+var (
+	errWebhookConfig = errInternal // payment-domain invalid_config is not in Valora's error mapping: 500
+	errStatusOK      = []byte(`{"status":"ok"}`)
+)
+
+// paymentWebhook is POST /api/payments/webhooks/:provider (contract 5.1–5.5): no API key, no session; the org is
+// the one whose active config verifies the signature.
+func (s *Server) paymentWebhook(w http.ResponseWriter, r *http.Request, rc reqCtx) {
+	var payload []byte
+	if r.Body != nil {
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			writeError(w, errInvalidRequest)
+			return
+		}
+		payload = b
+	}
+	provider := strings.ToLower(strings.TrimSpace(rc.param))
+	if provider == "" {
+		writeError(w, errInvalid("invalid_provider"))
+		return
+	}
+	switch provider {
+	case "stripe", "adyen", "braintree":
+	default:
+		writeError(w, errNotFound)
+		return
+	}
+	// Every provider's body must be JSON, which in practice makes Braintree's form-encoded webhooks fail here.
+	if !json.Valid(payload) {
+		writeError(w, errInvalid("invalid_payload"))
+		return
+	}
+	configs := s.activeConfigs(provider)
+	if len(configs) == 0 {
+		writeError(w, errNotFound)
+		return
+	}
+	unsigned := s.faults.has(FaultWebhookUnsigned)
+	configErr := false
+	for _, cfg := range configs {
+		secret, ok := configString(cfg.Config, secretField[provider])
+		if !ok {
+			configErr = true
+			continue
+		}
+		if !unsigned {
+			res, apiErr := verifyWebhook(provider, payload, r.Header, secret)
+			if res == badSignature {
+				continue
+			}
+			if res == stopLoop {
+				writeError(w, apiErr)
+				return
+			}
+		}
+		ev, ignored, apiErr := parseWebhook(provider, payload)
+		if apiErr != nil {
+			writeError(w, apiErr)
+			return
+		}
+		if !ignored {
+			ev.provider = provider
+			ev.orgID = cfg.OrgID
+			if apiErr := s.processPayment(ev); apiErr != nil {
+				writeError(w, apiErr)
+				return
+			}
+		}
+		writeRaw(w, http.StatusOK, errStatusOK)
+		return
+	}
+	if configErr {
+		writeError(w, errWebhookConfig)
+		return
+	}
+	writeError(w, errInvalid("invalid_signature"))
+}
+
+var secretField = map[string]string{"stripe": "webhook_secret", "adyen": "hmac_key", "braintree": "private_key"}
+
+func configString(cfg map[string]any, key string) (string, bool) {
+	v, ok := cfg[key].(string)
+	v = strings.TrimSpace(v)
+	return v, ok && v != ""
+}
+
+// activeConfigs lists the active configs of a provider across all orgs, in creation order.
+func (s *Server) activeConfigs(provider string) []*providerConfig {
+	s.st.mu.RLock()
+	defer s.st.mu.RUnlock()
+	var out []*providerConfig
+	for _, c := range s.st.providerConfigs {
+		if c.Provider == provider && c.Active {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+type adyenRoot struct {
+	NotificationItems []struct {
+		Item webhook.AdyenItem `json:"NotificationRequestItem"`
+	} `json:"notificationItems"`
+}
+
+func verifyWebhook(provider string, payload []byte, h http.Header, secret string) (verifyResult, *apiError) {
+	switch provider {
+	case "stripe":
+		// No timestamp tolerance, as in Valora: t is signed over but never parsed.
+		if webhook.VerifyStripe(payload, h.Get("Stripe-Signature"), []string{secret}, webhook.StripeVerifyOptions{}) != nil {
+			return badSignature, nil
+		}
+		return verified, nil
+	case "adyen":
+		// Valora's order: the payload must parse; an item without a signature is a bad signature; only then is
+		// the key hex-decoded, and a bad key ends the loop with invalid_config.
+		var root adyenRoot
+		if json.Unmarshal(payload, &root) != nil || len(root.NotificationItems) == 0 {
+			return stopLoop, errInvalid("invalid_payload")
+		}
+		if root.NotificationItems[0].Item.AdditionalData[webhook.AdyenSignatureKey] == "" {
+			return badSignature, nil
+		}
+		if _, err := hex.DecodeString(secret); err != nil {
+			return stopLoop, errWebhookConfig
+		}
+		if err := webhook.VerifyAdyen(payload, secret); err != nil {
+			if errors.Is(err, webhook.ErrInvalidPayload) {
+				return stopLoop, errInvalid("invalid_payload")
+			}
+			return badSignature, nil
+		}
+		return verified, nil
+	case "braintree":
+		// Valora reads bt_signature and bt_payload with Get: either one empty is invalid_payload.
+		form, err := url.ParseQuery(string(payload))
+		if err != nil || form.Get("bt_signature") == "" || form.Get("bt_payload") == "" {
+			return stopLoop, errInvalid("invalid_payload")
+		}
+		if webhook.VerifyBraintreeForm(payload, secret) != nil {
+			return badSignature, nil
+		}
+		return verified, nil
+	}
+	return badSignature, nil
+}
+
+// parseWebhook is the adapter's Parse (and, for Stripe, ParseDispute first). ignored means a type Valora does
+// not process: 200 and nothing stored.
+func parseWebhook(provider string, payload []byte) (*paymentEventData, bool, *apiError) {
+	switch provider {
+	case "stripe":
+		return parseStripe(payload)
+	case "adyen":
+		return parseAdyen(payload)
+	default:
+		return parseBraintree(payload)
+	}
+}
+
+type stripeEnvelope struct {
+	ID      string `json:"id"`
+	Type    string `json:"type"`
+	Created int64  `json:"created"`
+	Data    struct {
+		Object json.RawMessage `json:"object"`
+	} `json:"data"`
+}
+
+type stripeObject struct {
+	ID             string         `json:"id"`
+	Amount         int64          `json:"amount"`
+	AmountReceived int64          `json:"amount_received"`
+	AmountRefunded int64          `json:"amount_refunded"`
+	Currency       string         `json:"currency"`
+	Created        int64          `json:"created"`
+	Metadata       map[string]any `json:"metadata"`
+}
+
+func parseStripe(payload []byte) (*paymentEventData, bool, *apiError) {
+	var env stripeEnvelope
+	if json.Unmarshal(payload, &env) != nil {
+		return nil, false, errInvalid("invalid_payload")
+	}
+	if strings.TrimSpace(env.ID) == "" {
+		return nil, false, errInvalid("invalid_event")
+	}
+	typ := strings.TrimSpace(env.Type)
+	var canonical string
+	dispute := false
+	switch typ {
+	case "charge.dispute.created", "charge.dispute.funds_withdrawn", "charge.dispute.funds_reinstated", "charge.dispute.closed":
+		dispute = true
+	case "payment_intent.succeeded", "charge.succeeded":
+		canonical = eventPaymentSucceeded
+	case "payment_intent.payment_failed":
+		canonical = eventPaymentFailed
+	case "charge.refunded":
+		canonical = eventRefunded
+	default:
+		return nil, true, nil
+	}
+	var obj stripeObject
+	if json.Unmarshal(env.Data.Object, &obj) != nil {
+		return nil, false, errInvalid("invalid_payload")
+	}
+	if dispute && strings.TrimSpace(obj.ID) == "" {
+		return nil, false, errInvalid("invalid_event")
+	}
+	customerID, err := metadataID(obj.Metadata)
+	if err != nil {
+		return nil, false, errInvalid("invalid_customer")
+	}
+	amount := obj.Amount
+	switch typ {
+	case "payment_intent.succeeded":
+		if obj.AmountReceived > 0 {
+			amount = obj.AmountReceived
+		}
+	case "charge.refunded":
+		if obj.AmountRefunded > 0 {
+			amount = obj.AmountRefunded
+		}
+	}
+	created := obj.Created
+	if created == 0 {
+		created = env.Created
+	}
+	occurred := time.Now().UTC()
+	if created != 0 {
+		occurred = time.Unix(created, 0).UTC()
+	}
+	return &paymentEventData{
+		eventID:    env.ID,
+		typ:        canonical,
+		customerID: customerID,
+		amount:     amount,
+		currency:   strings.ToUpper(strings.TrimSpace(obj.Currency)),
+		occurredAt: occurred,
+		dispute:    dispute,
+	}, false, nil
+}
+
+// metadataID reads metadata.customer_id, a string or a number, as Valora's readMetadataValue does.
+func metadataID(md map[string]any) (ids.ID, error) {
+	var raw string
+	switch v := md["customer_id"].(type) {
+	case string:
+		raw = strings.TrimSpace(v)
+	case float64:
+		if v != 0 {
+			raw = strconv.FormatInt(int64(v), 10)
+		}
+	}
+	if raw == "" {
+		return 0, errors.New("missing customer_id")
+	}
+	return parseSnowflake(raw)
+}
+
+func parseAdyen(payload []byte) (*paymentEventData, bool, *apiError) {
+	var root adyenRoot
+	if json.Unmarshal(payload, &root) != nil || len(root.NotificationItems) == 0 {
+		return nil, false, errInvalid("invalid_payload")
+	}
+	item := root.NotificationItems[0].Item
+	var typ string
+	switch item.EventCode {
+	case "AUTHORISATION":
+		typ = eventPaymentFailed
+		if item.Success == "true" {
+			typ = eventPaymentSucceeded
+		}
+	case "REFUND":
+		if item.Success != "true" {
+			return nil, true, nil
+		}
+		typ = eventRefunded
+	case "CANCELLATION":
+		if item.Success != "true" {
+			return nil, true, nil
+		}
+		typ = eventPaymentFailed
+	case "OFFER_CLOSED":
+		typ = eventPaymentFailed
+	default:
+		return nil, true, nil
+	}
+	rawCustomer := item.AdditionalData["metadata.customer_id"]
+	if rawCustomer == "" {
+		rawCustomer = item.MerchantReference
+	}
+	customerID, err := parseSnowflake(rawCustomer)
+	if err != nil {
+		return nil, false, errInvalid("invalid_customer")
+	}
+	occurred, err := time.Parse(time.RFC3339, item.EventDate)
+	if err != nil {
+		occurred = time.Now()
+	}
+	return &paymentEventData{
+		eventID:    webhook.AdyenEventID(item),
+		typ:        typ,
+		customerID: customerID,
+		amount:     item.Amount.Value,
+		currency:   strings.ToUpper(item.Amount.Currency),
+		occurredAt: occurred.UTC(),
+	}, false, nil
+}
+
+// parseBraintree is reachable only with a body that is valid JSON and a form at once (a JSON string literal
+// holding "&bt_payload=…"), exactly as in Valora.
+func parseBraintree(payload []byte) (*paymentEventData, bool, *apiError) {
+	form, err := url.ParseQuery(string(payload))
+	if err != nil || form.Get("bt_payload") == "" {
+		return nil, false, errInvalid("invalid_payload")
+	}
+	encoded := form.Get("bt_payload")
+	xml, err := base64.StdEncoding.DecodeString(encoded)
+	if err != nil {
+		xml = []byte(encoded)
+	}
+	doc := string(xml)
+	kind := xmlTag(doc, "kind")
+	if kind == "" {
+		return nil, false, errInvalid("invalid_payload")
+	}
+	var typ string
+	switch kind {
+	case "subscription_charged_successfully", "transaction_settled":
+		typ = eventPaymentSucceeded
+	case "subscription_canceled", "transaction_settlement_declined", "subscription_went_past_due":
+		typ = eventPaymentFailed
+	default:
+		return nil, true, nil
+	}
+	customerID, err := parseSnowflake(xmlTag(doc, "customer-id"))
+	if err != nil {
+		return nil, false, errInvalid("invalid_customer")
+	}
+	amount, _ := strconv.ParseFloat(xmlTag(doc, "amount"), 64)
+	currency := "USD"
+	if c := xmlTag(doc, "currency-iso-code"); c != "" {
+		currency = c
+	}
+	return &paymentEventData{
+		eventID:    xmlTag(doc, "id") + "_" + kind,
+		typ:        typ,
+		customerID: customerID,
+		amount:     int64(amount * 100),
+		currency:   strings.ToUpper(currency),
+		occurredAt: time.Now().UTC(),
+	}, false, nil
+}
+
+func xmlTag(doc, tag string) string {
+	start := strings.Index(doc, "<"+tag+">")
+	if start < 0 {
+		return ""
+	}
+	start += len(tag) + 2
+	end := strings.Index(doc[start:], "</"+tag+">")
+	if end < 0 {
+		return ""
+	}
+	return strings.TrimSpace(doc[start : start+end])
+}
+
+// processPayment is ProcessEvent: validation, then event-id idempotency global per provider, then the effect on
+// the customer's balance, applied asynchronously like Valora's ledger and dashboard snapshots.
+func (s *Server) processPayment(ev *paymentEventData) *apiError {
+	ev.eventID = strings.TrimSpace(ev.eventID)
+	switch {
+	case ev.eventID == "", ev.orgID == 0:
+		return errInvalid("invalid_event")
+	case ev.customerID == 0:
+		return errInvalid("invalid_customer")
+	case strings.TrimSpace(ev.currency) == "":
+		return errInvalid("invalid_currency")
+	case ev.occurredAt.IsZero():
+		return errInvalid("invalid_event")
+	}
+	ev.currency = strings.ToUpper(strings.TrimSpace(ev.currency))
+	if !ev.dispute {
+		switch ev.typ {
+		case eventPaymentSucceeded, eventRefunded:
+			if ev.amount <= 0 {
+				return errInvalid("invalid_amount")
+			}
+		case eventPaymentFailed:
+		default:
+			return errInvalid("invalid_event")
+		}
+	}
+
+	key := paymentKey{provider: ev.provider, eventID: ev.eventID}
+	if ev.dispute {
+		key.eventID = "dispute:" + ev.eventID
+	}
+	ps := &s.st.payments
+	ps.mu.Lock()
+	if !s.faults.has(FaultWebhookReplay) {
+		if e := ps.events[key]; e != nil && e.Processed {
+			ps.mu.Unlock()
+			return nil
+		}
+	}
+	ps.events[key] = &paymentEvent{OrgID: ev.orgID, Processed: true}
+	ps.mu.Unlock()
+
+	var delta int64
+	switch {
+	case ev.dispute:
+	case ev.typ == eventPaymentSucceeded:
+		delta = -ev.amount
+	case ev.typ == eventRefunded:
+		delta = ev.amount
+	}
+	if delta == 0 {
+		return nil
+	}
+	oc := orgCustomer{ev.orgID, ev.customerID}
+	currency := ev.currency
+	s.later(s.cfg.WebhookAsyncDelay, func() {
+		s.st.mu.Lock()
+		b := s.st.balances[oc]
+		if b == nil {
+			b = &balance{}
+			s.st.balances[oc] = b
+		}
+		b.Amount += delta
+		if b.Currency == "" {
+			b.Currency = currency
+		}
+		s.st.mu.Unlock()
+		ps.processed.Add(1)
+	})
+	return nil
+}
