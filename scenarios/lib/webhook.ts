@@ -57,8 +57,6 @@ export interface WebhookData {
   admin?: AdminAuth;
   /** The test customer's dashboard balance before any delivery; absent when the effect is not checked. */
   baseline?: number;
-  /** Sum of the distinct payment_succeeded amounts the deliveries should add up to. */
-  expectedDelta: number;
   notChecked: NotChecked;
 }
 
@@ -190,7 +188,7 @@ export function webhookSetup(optional = false, sharedAdmin?: AdminAuth | null): 
   const kinds = configuredKinds();
   const skipAll = (reason: string): WebhookData => {
     for (const n of WEBHOOK_INVARIANTS) notChecked[n] = reason;
-    return { targets: [], customerId: cfg.customerId, expectedDelta: 0, notChecked };
+    return { targets: [], customerId: cfg.customerId, notChecked };
   };
   if (kinds.length === 0) {
     const reason =
@@ -270,12 +268,7 @@ export function webhookSetup(optional = false, sharedAdmin?: AdminAuth | null): 
   if (!kinds.includes("stripe")) {
     notChecked.webhook_rejects_stale_timestamp = "only Stripe signatures carry a timestamp: WEBHOOK_SECRET is not set";
   }
-  let expectedDelta = 0;
-  for (const t of targets) {
-    if (t.kind === "replay") continue;
-    expectedDelta += t.concurrent.amount + t.distinct.reduce((s, e) => s + e.amount, 0);
-  }
-  return { targets, customerId, admin: auth, baseline, expectedDelta, notChecked };
+  return { targets, customerId, admin: auth, baseline, notChecked };
 }
 
 // ---------------------------------------------------------------- deliveries
@@ -285,6 +278,7 @@ export function webhookConcurrentIteration(d: WebhookData, vus: number): void {
   for (const t of d.targets) {
     startTogether(`webhook:${t.kind}:${t.concurrent.id}`, vus);
     const res = deliver(t.kind, t.concurrent.body);
+    markDelivered(t.concurrent);
     holds(
       "webhook_concurrent_accepted",
       res.status === 200,
@@ -346,6 +340,7 @@ export function webhookChecksIteration(d: WebhookData): void {
     for (const ev of t.distinct) {
       for (const attempt of ["first delivery", "replay"]) {
         const res = deliver(t.kind, ev.body);
+        markDelivered(ev);
         holds(
           "webhook_distinct_accepted",
           res.status === 200,
@@ -443,11 +438,35 @@ function forgeries(d: WebhookData, t: Target): void {
 // ---------------------------------------------------------------- the effect
 
 /**
+ * Deliveries are recorded in the k6 process's shared state because a distributed run (k6-operator) runs setup and
+ * teardown on every instance while the VUs of each scenario are split between them: an instance may run none of
+ * the concurrent VUs, or not the one VU that sends the distinct events. Its teardown must expect only what it sent.
+ */
+function markDelivered(ev: WebhookEv): void {
+  valora.agree(`webhook:delivered:${ev.id}`, "yes");
+}
+
+function wasDelivered(ev: WebhookEv): boolean {
+  return valora.agree(`webhook:delivered:${ev.id}`, "no") === "yes";
+}
+
+/** The payment_succeeded amounts this instance delivered: what the balance must move by, exactly once each. */
+function deliveredDelta(d: WebhookData): number {
+  let sum = 0;
+  for (const t of d.targets) {
+    if (t.kind === "replay") continue;
+    for (const ev of [t.concurrent, ...t.distinct]) if (wasDelivered(ev)) sum += ev.amount;
+  }
+  return sum;
+}
+
+/**
  * After all deliveries: waits (bounded) for the test customer's balance to move, lets a grace period pass so a late
  * second processing would still show, then requires |Δbalance| to equal the sum of the distinct payments exactly.
  */
 export function webhookVerifyEffect(d: WebhookData): void {
   if (d.baseline === undefined || !d.admin) return;
+  const expected = deliveredDelta(d);
   const creds: AdminCredentials = { token: d.admin.tokens[0], orgId: d.admin.orgId };
   const deadline = Date.now() + cfg.webhookBalanceTimeout * 1000;
   let row = dashboardRow(creds, d.customerId);
@@ -476,11 +495,11 @@ export function webhookVerifyEffect(d: WebhookData): void {
   const delta = Math.abs(row.balance - d.baseline);
   holds(
     "webhook_effect_once",
-    delta === d.expectedDelta,
+    delta === expected,
     "the balance moved by exactly the sum of the distinct payments",
     () =>
       delta === 0
-        ? `the balance did not move within ${cfg.webhookBalanceTimeout}s (expected ${d.expectedDelta})`
-        : `|Δbalance| = ${delta}, expected ${d.expectedDelta}${delta > d.expectedDelta ? " (an event was processed more than once?)" : ""}`,
+        ? `the balance did not move within ${cfg.webhookBalanceTimeout}s (expected ${expected})`
+        : `|Δbalance| = ${delta}, expected ${expected}${delta > expected ? " (an event was processed more than once?)" : ""}`,
   );
 }

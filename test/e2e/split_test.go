@@ -97,3 +97,28 @@ func metricValue(t *testing.T, summary map[string]any, metric, stat string) floa
 	}
 	return v
 }
+
+// TestDistributedWebhooks splits webhook_idempotency over three instances: each runs setup and teardown with its
+// own test customer, but only one runs the VU that sends the distinct events. Every instance must expect exactly
+// what it delivered, so all three pass on a healthy server.
+func TestDistributedWebhooks(t *testing.T) {
+	env := server(t, standin.Config{})
+	sequence := "0,1/3,2/3,1"
+	segments := []string{"0:1/3", "1/3:2/3", "2/3:1"}
+	results := make([]result, len(segments))
+	var wg sync.WaitGroup
+	for i, seg := range segments {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			flags := []string{"--execution-segment", seg, "--execution-segment-sequence", sequence}
+			results[i] = runK6Args(t, scenario("webhook_idempotency"), flags, env, quick)
+		}()
+	}
+	wg.Wait()
+	for i, res := range results {
+		if res.code != 0 {
+			t.Errorf("instance %d (%s) failed:\n%s", i, segments[i], res)
+		}
+	}
+}
