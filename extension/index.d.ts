@@ -150,6 +150,12 @@ declare module "k6/x/valora" {
   /** The snowflake node this k6 instance generates ids with. */
   export function nodeId(): number;
 
+  /**
+   * How many of a scenario's `total` VUs (or iterations) this instance runs when the test is split with
+   * `--execution-segment`, scaled exactly as k6's executors scale them; `total` when the test is not split.
+   */
+  export function instanceShare(total: number): number;
+
   // ---------------------------------------------------------------- sessions
 
   /**

@@ -102,6 +102,7 @@ func (i *Instance) named() map[string]any {
 		"idempotencyKey":  i.idempotencyKey,
 		"providerId":      i.providerID,
 		"nodeId":          i.nodeID,
+		"instanceShare":   i.instanceShare,
 		// sessions
 		"sessionFromSetCookie": i.sessionFromSetCookie,
 		"hashSessionToken":     i.hashSessionToken,

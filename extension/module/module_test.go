@@ -219,6 +219,7 @@ func TestIDsFollowTheExecutionSegment(t *testing.T) {
 		assert.InDelta(t, time.Now().UnixMilli(), v.run(`valora.decodeSnowflake("`+id+`").time`).ToInteger(), 5000)
 	}
 	v := newVU(t, New(), "")
+	assert.Equal(t, int64(10), v.run(`valora.instanceShare(10)`).ToInteger(), "an unsplit test runs everything")
 	assert.Regexp(t, `^k6-[0-9a-z]+$`, v.str(`valora.idempotencyKey()`))
 	assert.Regexp(t, `^burst-[0-9a-z]+$`, v.str(`valora.idempotencyKey("burst")`))
 	for _, kind := range ids.ProviderKinds {
@@ -267,6 +268,29 @@ func TestIDsUniqueAcrossVUsAndInstances(t *testing.T) {
 	}
 	wg.Wait()
 	assert.Len(t, seen, len(segments)*vusPerInstance*perVU*3)
+}
+
+// TestInstanceShareMatchesTheSplit: the shares of the instances of a run add up to the total, as k6 splits VUs.
+func TestInstanceShareMatchesTheSplit(t *testing.T) {
+	for _, tc := range []struct {
+		sequence string
+		segments []string
+	}{
+		{"0,1/3,2/3,1", []string{"0:1/3", "1/3:2/3", "2/3:1"}},
+		{"0,1/4,1/2,1", []string{"0:1/4", "1/4:1/2", "1/2:1"}},
+	} {
+		for _, total := range []int64{1, 2, 7, 10, 30} {
+			var sum int64
+			for _, seg := range tc.segments {
+				v := newVU(t, New(), seg)
+				seq, err := lib.NewExecutionSegmentSequenceFromString(tc.sequence)
+				require.NoError(t, err)
+				v.rt.VU.StateField.Options.ExecutionSegmentSequence = &seq
+				sum += v.run(`valora.instanceShare(` + itoa(int(total)) + `)`).ToInteger()
+			}
+			assert.Equal(t, total, sum, "%s split of %d", tc.sequence, total)
+		}
+	}
 }
 
 func itoa(n int) string { return big.NewInt(int64(n)).String() }
