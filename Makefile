@@ -61,16 +61,32 @@ $(STANDIN): $(SA_SOURCES)
 	@mkdir -p $(BIN)
 	go build -o $(STANDIN) ./cmd/valora-standin
 
-deps: ## Install the Debian packages the tests need (PostgreSQL, wrk) if missing
+deps: ## Install the Debian packages the tests need (PostgreSQL, wrk, Chromium) if missing
 	./scripts/install-deps.sh
 
 test-unit: deps ## Go unit and module tests with the race detector
 	go test -race -count=1 ./...
 
-test-e2e: build $(STANDIN) ## Run the built ./k6 and dist/ scenarios against the stand-in, healthy and under every fault
-	go test -count=1 -tags e2e -timeout 40m -v ./test/e2e/
+test-e2e: deps build $(STANDIN) ## Run the built ./k6 and dist/ scenarios against the stand-in, healthy and under every fault
+	go test -count=1 -tags e2e -timeout 40m -v ./test/...
 
 test: vet typecheck test-unit test-e2e ## The whole test suite (what CI runs)
 
 clean: ## Remove build outputs
 	rm -rf k6 dist $(BIN) $(REPORT_DIR)
+
+# ---------------------------------------------------------------------------------------------------------------
+# The CI image (Dockerfile; docker/README.md). Built with podman or docker, whichever is installed.
+
+IMAGE             ?= valora-k6:dev
+CONTAINER_ENGINE  ?= $(shell command -v podman 2>/dev/null || command -v docker 2>/dev/null)
+IMAGE_BUILD_FLAGS ?=
+
+.PHONY: image test-image
+
+image: ## Build the CI image (IMAGE=valora-k6:dev): k6 with k6/x/valora, dist/ scenarios, the stand-in (podman or docker)
+	@test -n "$(CONTAINER_ENGINE)" || { echo "image: neither podman nor docker is installed" >&2; exit 1; }
+	$(CONTAINER_ENGINE) build --build-arg K6_VERSION=$(K6_VERSION) $(IMAGE_BUILD_FLAGS) -t $(IMAGE) -f Dockerfile .
+
+test-image: ## Build the image from local bases (no registry needed) and run its k6 and smoke scenario (root, podman)
+	./docker/verify.sh

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the embedded default: start the stand-in Valora server, run the smoke scenario and a short
-# ingest_load against it with the built ./k6, leave the reports in $REPORT_DIR, stop the server.
+# ingest_load against it with the built ./k6, leave the reports in $REPORT_DIR (with each run's HTML report from
+# k6's web dashboard), stop the server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,11 +30,24 @@ set -a
 set +a
 export REPORT_DIR="$report_dir"
 
+# k6's built-in web dashboard exports each run as <scenario>.report.html, and serves it live meanwhile at the
+# URL k6 prints. Loopback only, on a free port: k6's default is every interface, and in k6 v2.2.0 PORT=-1 does
+# not turn the server off but moves it to a random port on every interface. Snapshots every second, because k6
+# writes no report for a run shorter than two periods (default 10 s).
+export K6_WEB_DASHBOARD=true
+export K6_WEB_DASHBOARD_HOST=${K6_WEB_DASHBOARD_HOST:-127.0.0.1}
+export K6_WEB_DASHBOARD_PORT=${K6_WEB_DASHBOARD_PORT:-0}
+export K6_WEB_DASHBOARD_PERIOD=${K6_WEB_DASHBOARD_PERIOD:-1s}
+
+run() {
+  K6_WEB_DASHBOARD_EXPORT="$report_dir/$1.report.html" ./k6 run --no-usage-report "dist/$1.js"
+}
+
 status=0
 echo "demo: ./k6 run dist/smoke.js"
-./k6 run --no-usage-report dist/smoke.js || status=$?
+run smoke || status=$?
 echo "demo: ./k6 run dist/ingest_load.js (INGEST_DURATION=${INGEST_DURATION:=15s})"
-INGEST_DURATION=$INGEST_DURATION ./k6 run --no-usage-report dist/ingest_load.js || status=$?
+INGEST_DURATION=$INGEST_DURATION run ingest_load || status=$?
 
 echo "demo: reports in $report_dir/:"
 ls -1 "$report_dir"
