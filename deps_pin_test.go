@@ -1,3 +1,0 @@
-package valora
-
-import _ "github.com/stripe/stripe-go/v86/webhook"
