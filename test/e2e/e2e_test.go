@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/valora-k6/valora-k6/standin"
+	"github.com/valora-k6/valora-k6/standin/standintest"
 )
 
 var (
@@ -64,23 +65,11 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// server starts a stand-in with the given faults on a free port and returns its environment.
+// server starts a stand-in with the given configuration and returns its environment.
 func server(t *testing.T, cfg standin.Config) map[string]string {
 	t.Helper()
-	srv, err := standin.New(cfg)
-	if err != nil {
-		t.Fatalf("stand-in: %v", err)
-	}
-	base, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("stand-in: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Close(ctx)
-	})
-	return srv.Fixture().Env(base)
+	_, env := standintest.Start(t, cfg)
+	return env
 }
 
 type result struct {

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/valora-k6/valora-k6/standin"
+	"github.com/valora-k6/valora-k6/standin/standintest"
 )
 
 // TestDistributedSplit runs ingest_load as three ./k6 instances, started the way k6-operator starts its runners
@@ -19,34 +20,12 @@ import (
 // run the configured VUs, every instance's invariants must hold, and no id or idempotency key may repeat across
 // instances: the server must hold exactly one record per accepted event.
 func TestDistributedSplit(t *testing.T) {
-	srv, err := standin.New(standin.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close(t.Context()) })
-	env := srv.Fixture().Env(base)
+	srv, env := standintest.Start(t, standin.Config{})
 	before := srv.Stats().UsageEvents
 
 	const vus = 6
-	sequence := "0,1/3,2/3,1"
-	segments := []string{"0:1/3", "1/3:2/3", "2/3:1"}
-	results := make([]result, len(segments))
-	var wg sync.WaitGroup
-	for i, seg := range segments {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			flags := []string{"--execution-segment", seg, "--execution-segment-sequence", sequence,
-				"--tag", fmt.Sprintf("instance_id=%d", i)}
-			results[i] = runK6Args(t, scenario("ingest_load"), flags, env, quick,
-				map[string]string{"INGEST_VUS": strconv.Itoa(vus), "INGEST_DURATION": "5s"})
-		}()
-	}
-	wg.Wait()
+	results := runSplit(t, "ingest_load", env, quick,
+		map[string]string{"INGEST_VUS": strconv.Itoa(vus), "INGEST_DURATION": "5s"})
 
 	var totalVUs, accepted float64
 	for i, res := range results {
@@ -71,6 +50,28 @@ func TestDistributedSplit(t *testing.T) {
 			stored, accepted)
 	}
 	t.Logf("3 instances, %v VUs, %v accepted events, %d records stored", totalVUs, accepted, stored)
+}
+
+// segments splits a run in three, as k6-operator does for parallelism 3.
+var segments = []string{"0:1/3", "1/3:2/3", "2/3:1"}
+
+// runSplit runs a scenario as three concurrent ./k6 instances, each given its segment and the whole sequence
+// (the flags k6-operator passes its runners) and an instance_id tag.
+func runSplit(t *testing.T, name string, env ...map[string]string) []result {
+	t.Helper()
+	results := make([]result, len(segments))
+	var wg sync.WaitGroup
+	for i, seg := range segments {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			flags := []string{"--execution-segment", seg, "--execution-segment-sequence", "0,1/3,2/3,1",
+				"--tag", fmt.Sprintf("instance_id=%d", i)}
+			results[i] = runK6Args(t, scenario(name), flags, env...)
+		}()
+	}
+	wg.Wait()
+	return results
 }
 
 func readSummary(t *testing.T, dir, name string) map[string]any {
@@ -102,20 +103,7 @@ func metricValue(t *testing.T, summary map[string]any, metric, stat string) floa
 // own test customer, but only one runs the VU that sends the distinct events. Every instance must expect exactly
 // what it delivered, so all three pass on a healthy server.
 func TestDistributedWebhooks(t *testing.T) {
-	env := server(t, standin.Config{})
-	sequence := "0,1/3,2/3,1"
-	segments := []string{"0:1/3", "1/3:2/3", "2/3:1"}
-	results := make([]result, len(segments))
-	var wg sync.WaitGroup
-	for i, seg := range segments {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			flags := []string{"--execution-segment", seg, "--execution-segment-sequence", sequence}
-			results[i] = runK6Args(t, scenario("webhook_idempotency"), flags, env, quick)
-		}()
-	}
-	wg.Wait()
+	results := runSplit(t, "webhook_idempotency", server(t, standin.Config{}), quick)
 	for i, res := range results {
 		if res.code != 0 {
 			t.Errorf("instance %d (%s) failed:\n%s", i, segments[i], res)

@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/valora-k6/valora-k6/standin"
+	"github.com/valora-k6/valora-k6/standin/standintest"
 )
 
 var (
@@ -153,20 +154,8 @@ func outputDir(t *testing.T) string {
 
 func startStandin(t *testing.T, cfg standin.Config) map[string]string {
 	t.Helper()
-	srv, err := standin.New(cfg)
-	if err != nil {
-		t.Fatalf("stand-in: %v", err)
-	}
-	base, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("stand-in: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Close(ctx)
-	})
-	return srv.Fixture().Env(base)
+	_, env := standintest.Start(t, cfg)
+	return env
 }
 
 // runK6 runs the scenario the way docs/reports.md tells a user to, with the dashboard's export on.

@@ -1,0 +1,30 @@
+// Package standintest starts the stand-in Valora server for tests outside the standin package.
+package standintest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/valora-k6/valora-k6/standin"
+)
+
+// Start runs a stand-in with cfg on a free loopback port until the test ends, and returns it with the environment
+// a scenario needs (BASE_URL, API_KEY, …).
+func Start(t testing.TB, cfg standin.Config) (*standin.Server, map[string]string) {
+	t.Helper()
+	srv, err := standin.New(cfg)
+	if err != nil {
+		t.Fatalf("stand-in: %v", err)
+	}
+	base, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("stand-in: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Close(ctx)
+	})
+	return srv, srv.Fixture().Env(base)
+}
