@@ -49,10 +49,12 @@ func readOptions(rt *sobek.Runtime, fn, iface string, v sobek.Value, required bo
 		}
 		return &options{rt: rt, fn: fn}
 	}
-	if _, isObj := v.Export().(map[string]any); !isObj {
+	// A type assertion, not Export(): exporting would copy the whole object into a Go map on every call, and
+	// signStripe is called once per request.
+	obj, isObj := v.(*sobek.Object)
+	if !isObj || obj.ClassName() != "Object" {
 		throwType(rt, "%s: options must be an object (keys: %s), got %s", fn, strings.Join(allowed, ", "), typeName(v))
 	}
-	obj := v.ToObject(rt)
 	for _, k := range obj.Keys() {
 		if !slices.Contains(allowed, k) {
 			throwType(rt, "%s: unknown option %q; accepted: %s", fn, k, strings.Join(allowed, ", "))

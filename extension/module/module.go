@@ -40,7 +40,13 @@ func New() *RootModule {
 // NewModuleInstance runs once per VU; the exports are built here once and reused.
 func (r *RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 	inst := &Instance{vu: vu, root: r}
-	inst.exports = modules.Exports{Named: inst.named()}
+	// k6 converts an export with rt.ToValue on every access to it from a script; a value that is already a
+	// sobek.Value passes through as it is, so converting once here takes that cost off every call.
+	named := inst.named()
+	for name, fn := range named {
+		named[name] = vu.Runtime().ToValue(fn)
+	}
+	inst.exports = modules.Exports{Named: named}
 	return inst
 }
 
