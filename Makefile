@@ -90,3 +90,32 @@ image: ## Build the CI image (IMAGE=valora-k6:dev): k6 with k6/x/valora, dist/ s
 
 test-image: ## Build the image from local bases (no registry needed) and run its k6 and smoke scenario (root, podman)
 	./docker/verify.sh
+
+# ---------------------------------------------------------------------------------------------------------------
+# Benchmarks (bench/, results in BENCHMARKS.md). The full run is no test: it is slow, and its figures are noisy
+# on a shared machine. bench-quick runs every measurement for a second or two, so the harness cannot rot.
+
+BENCH_TS := $(shell find bench/js -name '*.ts' 2>/dev/null)
+
+.PHONY: bench bench-quick bench-deps
+
+bench-deps: ## Install wrk and gnuplot (Debian) if missing: the benchmarks need them
+	./bench/install-deps.sh
+
+bench/dist/.stamp: $(BENCH_TS) $(TS_SOURCES) bench/bundle.mjs node_modules/.stamp
+	@rm -rf bench/dist
+	node bench/bundle.mjs
+	@touch $@
+
+bench: bench-deps build $(STANDIN) bench/dist/.stamp ## Benchmarks side by side (~30 min, best on an idle machine): BENCHMARKS.md, bench/scaling.png
+	go run ./bench/cmd/bench -mode full -doc BENCHMARKS.md -plot bench/scaling.png -raw bench/results.json
+
+bench-quick: bench-deps build $(STANDIN) bench/dist/.stamp ## Every benchmark for a second or two, into a temp dir: checks the harness (CI)
+	npx --no-install tsc --noEmit -p bench/tsconfig.json
+	@out=$$(mktemp -d /tmp/valora-bench-quick.XXXXXX) && \
+	  go run ./bench/cmd/bench -mode quick -out "$$out" && echo "bench-quick: results in $$out"
+
+clean: clean-bench
+.PHONY: clean-bench
+clean-bench:
+	rm -rf bench/dist

@@ -1,0 +1,15 @@
+// A step between the baseline and our ingest_load, to show where our extra CPU per iteration goes: the
+// request exactly as ingest_load sends it (payload, key from k6/x/valora, api() headers and tags, the 2xx-or-429
+// response callback, the Retry-After check), and nothing done with the answer.
+import * as valora from "k6/x/valora";
+import { cfg } from "../../scenarios/lib/config";
+import { postUsage, usagePayload } from "../../scenarios/lib/ingest";
+
+export const options = {
+  scenarios: { ingest_load: { executor: "constant-vus", vus: cfg.ingestVus, duration: cfg.ingestDuration } },
+};
+
+export default function (): void {
+  const sent = usagePayload(valora.idempotencyKey("k6-usage-load"), 1 + Math.floor(Math.random() * 1000));
+  postUsage(JSON.stringify(sent));
+}
