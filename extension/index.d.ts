@@ -31,6 +31,12 @@ declare module "k6/x/valora" {
   /** Signs the exact bytes of `payload` the way Stripe does: HMAC-SHA256(secret, "<t>.<payload>"), lowercase hex. */
   export function signStripe(payload: Bytes, options: StripeSignOptions): StripeSignature;
 
+  /**
+   * The `Stripe-Signature` header value alone, for hot paths: the same signature as signStripe, with positional
+   * arguments and a string result. `secret` may be an array (one `v1` each); `timestamp` defaults to now.
+   */
+  export function stripeSignatureHeader(payload: Bytes, secret: string | string[], timestamp?: number): string;
+
   /** The Stripe event types Valora processes. */
   export type StripeEventType =
     | "charge.succeeded"

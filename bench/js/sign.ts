@@ -30,6 +30,7 @@ export function setup(): MicroResult {
   const signed = `${TIMESTAMP}.${body}`;
 
   const viaValora = (): string => valora.signStripe(body, { secret: SECRET, timestamp: TIMESTAMP }).header;
+  const viaValoraHeader = (): string => valora.stripeSignatureHeader(body, SECRET, TIMESTAMP);
   const viaK6Crypto = (): string => `t=${TIMESTAMP},v1=${hmac("sha256", SECRET, signed, "hex")}`;
   const viaPureJs = (): string => `t=${TIMESTAMP},v1=${sha256.hmac(SECRET, signed)}`;
 
@@ -42,6 +43,7 @@ export function setup(): MicroResult {
 
   const want = viaValora();
   for (const [name, f] of [
+    ["stripeSignatureHeader", viaValoraHeader],
     ["k6/crypto", viaK6Crypto],
     ["js-sha256", viaPureJs],
     ["local signStripe", viaValoraLocal],
@@ -53,6 +55,7 @@ export function setup(): MicroResult {
 
   return run(
     [
+      { name: "k6/x/valora stripeSignatureHeader", op: viaValoraHeader },
       { name: "k6/x/valora signStripe", op: viaValora },
       { name: "k6/crypto hmac", op: viaK6Crypto },
       { name: "js-sha256 hmac (pure JS)", op: viaPureJs },

