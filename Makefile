@@ -70,7 +70,7 @@ test-unit: deps ## Go unit and module tests with the race detector
 test-e2e: deps build $(STANDIN) ## Run the built ./k6 and dist/ scenarios against the stand-in, healthy and under every fault
 	go test -count=1 -tags e2e -timeout 40m -v ./test/...
 
-test: vet typecheck test-unit test-e2e test-image ## The whole test suite (what CI runs)
+test: vet typecheck test-unit test-e2e test-image bench-quick ## The whole test suite (what CI runs)
 
 clean: ## Remove build outputs
 	rm -rf k6 dist $(BIN) $(REPORT_DIR)
