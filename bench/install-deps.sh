@@ -7,14 +7,4 @@ need=()
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
 command -v gnuplot >/dev/null 2>&1 || need+=(gnuplot-nox)
 
-[ ${#need[@]} -eq 0 ] && exit 0
-
-sudo=""
-if [ "$(id -u)" != 0 ]; then
-  command -v sudo >/dev/null 2>&1 || { echo "bench/install-deps: need root or sudo to install: ${need[*]}" >&2; exit 1; }
-  sudo=sudo
-fi
-echo "bench/install-deps: installing ${need[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+exec "$(dirname "$0")/../scripts/apt-install.sh" bench/install-deps ${need[@]+"${need[@]}"}

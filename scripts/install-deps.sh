@@ -9,14 +9,4 @@ command -v wrk >/dev/null 2>&1 || need+=(wrk)
 # The HTML report test renders k6's dashboard export headless.
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 
-[ ${#need[@]} -eq 0 ] && exit 0
-
-sudo=""
-if [ "$(id -u)" != 0 ]; then
-  command -v sudo >/dev/null 2>&1 || { echo "install-deps: need root or sudo to install: ${need[*]}" >&2; exit 1; }
-  sudo=sudo
-fi
-echo "install-deps: installing ${need[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+exec "$(dirname "$0")/apt-install.sh" install-deps ${need[@]+"${need[@]}"}
