@@ -10,7 +10,7 @@ STANDIN    := $(BIN)/valora-standin
 REPORT_DIR ?= reports
 
 GO_SOURCES  := go.mod go.sum register.go $(shell find extension -name '*.go' -not -name '*_test.go' 2>/dev/null)
-TS_SOURCES  := $(shell find scenarios -name '*.ts' 2>/dev/null) extension/index.d.ts
+TS_SOURCES  := $(shell find scenarios -name '*.ts' 2>/dev/null) index.d.ts
 SA_SOURCES  := $(shell find standin cmd -name '*.go' -not -name '*_test.go' 2>/dev/null) $(GO_SOURCES)
 
 .DEFAULT_GOAL := help

@@ -70,7 +70,7 @@ func (v *vu) throws(code string) string {
 // TestTypesMatchRuntime fails when index.d.ts and the runtime disagree: every declared function is exported
 // and every export is declared, and each options interface lists exactly the keys the parser accepts.
 func TestTypesMatchRuntime(t *testing.T) {
-	src, err := os.ReadFile("../index.d.ts")
+	src, err := os.ReadFile("../../index.d.ts")
 	require.NoError(t, err)
 	dts := string(src)
 
