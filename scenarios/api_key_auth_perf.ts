@@ -7,6 +7,7 @@ import { invariantThresholds, type NotChecked } from "./lib/invariants";
 import { scenarioOptions } from "./lib/options";
 import { assertApiKey, assertReachable } from "./lib/preflight";
 import { report, type SummaryData } from "./lib/summary";
+import { finish, refuseUnsoundFlags } from "./lib/verdict";
 
 export const options = scenarioOptions(
   {
@@ -17,6 +18,7 @@ export const options = scenarioOptions(
 );
 
 export function setup(): { notChecked: NotChecked } {
+  refuseUnsoundFlags();
   assertReachable();
   assertApiKey();
   return { notChecked: {} };
@@ -30,6 +32,10 @@ export function refusals(): void {
   authRefusals();
 }
 
+export function teardown(d: unknown): void {
+  finish("api_key_auth_perf", d);
+}
+
 export function handleSummary(data: SummaryData): Record<string, string> {
-  return report("api_key_auth_perf", data, AUTH_INVARIANTS);
+  return report("api_key_auth_perf", data);
 }

@@ -9,6 +9,7 @@ import { scenarioOptions } from "./lib/options";
 import { abort, assertReachable } from "./lib/preflight";
 import { acquireAdmin, NO_ADMIN_REASON, releaseAdmin, vuCredentials, type AdminAuth } from "./lib/session";
 import { report, type SummaryData } from "./lib/summary";
+import { finish, refuseUnsoundFlags } from "./lib/verdict";
 
 export const options = scenarioOptions(
   {
@@ -24,6 +25,7 @@ interface Data {
 }
 
 export function setup(): Data {
+  refuseUnsoundFlags();
   assertReachable();
   const admin = acquireAdmin(cfg.dashboardVus, "/admin/billing/customers");
   if (!admin) abort(`ADMIN_SESSION: missing: ${NO_ADMIN_REASON}`);
@@ -40,8 +42,9 @@ export function sessionRequired(d: Data): void {
 
 export function teardown(d: Data): void {
   releaseAdmin(d.admin);
+  finish("billing_dashboard", d);
 }
 
 export function handleSummary(data: SummaryData): Record<string, string> {
-  return report("billing_dashboard", data, DASHBOARD_INVARIANTS);
+  return report("billing_dashboard", data);
 }

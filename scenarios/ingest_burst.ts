@@ -9,10 +9,12 @@ import {
   burstThresholds,
   ingestPreflight,
   type BurstData,
+  limiterNotes,
 } from "./lib/ingest";
 import { invariantThresholds, type NotChecked } from "./lib/invariants";
 import { scenarioOptions } from "./lib/options";
 import { report, type SummaryData } from "./lib/summary";
+import { finish, refuseUnsoundFlags } from "./lib/verdict";
 
 export const options = scenarioOptions(
   { ingest_burst: { executor: "per-vu-iterations", vus: cfg.burstVus, iterations: 1, maxDuration: "30s" } },
@@ -20,14 +22,20 @@ export const options = scenarioOptions(
 );
 
 export function setup(): BurstData & { notChecked: NotChecked } {
+  refuseUnsoundFlags();
+  const burst = burstSetup(cfg.burstVus);
   ingestPreflight();
-  return { ...burstSetup(), notChecked: {} };
+  return { ...burst, notChecked: {} };
 }
 
 export default function (d: BurstData): void {
   burstIteration(d, cfg.burstVus);
 }
 
+export function teardown(d: unknown): void {
+  finish("ingest_burst", d);
+}
+
 export function handleSummary(data: SummaryData): Record<string, string> {
-  return report("ingest_burst", data, BURST_INVARIANTS);
+  return report("ingest_burst", data, { notes: limiterNotes("ingest_burst") });
 }

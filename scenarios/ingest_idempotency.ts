@@ -10,10 +10,12 @@ import {
   ingestPreflight,
   type IdempotencyData,
   USAGE,
+  limiterNotes,
 } from "./lib/ingest";
 import { invariantThresholds } from "./lib/invariants";
 import { scenarioOptions } from "./lib/options";
 import { report, type SummaryData } from "./lib/summary";
+import { finish, refuseUnsoundFlags } from "./lib/verdict";
 
 export const options = scenarioOptions(
   {
@@ -28,6 +30,7 @@ export const options = scenarioOptions(
 );
 
 export function setup(): IdempotencyData {
+  refuseUnsoundFlags();
   ingestPreflight();
   return idempotencySetup(cfg.idempotencyIterations);
 }
@@ -36,6 +39,10 @@ export default function (d: IdempotencyData): void {
   idempotencyIteration(d, exec.scenario.iterationInTest);
 }
 
+export function teardown(d: unknown): void {
+  finish("ingest_idempotency", d);
+}
+
 export function handleSummary(data: SummaryData): Record<string, string> {
-  return report("ingest_idempotency", data, IDEMPOTENCY_INVARIANTS);
+  return report("ingest_idempotency", data, { notes: limiterNotes("ingest_idempotency") });
 }

@@ -16,6 +16,7 @@ import {
 import { abort, assertReachable } from "./lib/preflight";
 import { acquireAdmin, NO_ADMIN_REASON, releaseAdmin, vuCredentials, type AdminAuth } from "./lib/session";
 import { report, type SummaryData } from "./lib/summary";
+import { finish, refuseUnsoundFlags } from "./lib/verdict";
 
 export const options = scenarioOptions(
   {
@@ -32,6 +33,7 @@ interface Data extends PaginationData {
 }
 
 export function setup(): Data {
+  refuseUnsoundFlags();
   assertReachable();
   const admin = acquireAdmin(1, "/admin/customers", { page_size: 1 });
   if (!admin) abort(`ADMIN_SESSION: missing: ${NO_ADMIN_REASON}`);
@@ -48,8 +50,9 @@ export function sessionRequired(d: Data): void {
 
 export function teardown(d: Data): void {
   releaseAdmin(d.admin);
+  finish("pagination", d);
 }
 
 export function handleSummary(data: SummaryData): Record<string, string> {
-  return report("pagination", data, PAGINATION_INVARIANTS);
+  return report("pagination", data);
 }

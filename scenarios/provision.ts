@@ -5,13 +5,27 @@
 import * as valora from "k6/x/valora";
 import { cfg } from "./lib/config";
 import { expect2xx, send } from "./lib/http";
-import { holds, invariantThresholds, type InvariantName } from "./lib/invariants";
+import { holds, invariantThresholds } from "./lib/invariants";
 import { excerpt, registerSecret } from "./lib/log";
 import { scenarioOptions } from "./lib/options";
 import { envFile, envKeys, ingestProbe, provision, type ProvisionResult } from "./lib/provision";
+import { invariantsOf } from "./lib/catalog";
 import { report, type SummaryData } from "./lib/summary";
+import { finish, refuseUnsoundFlags } from "./lib/verdict";
 
-const INVARIANTS: InvariantName[] = ["provision_ready", "provision_webhook_ready"];
+const INVARIANTS = invariantsOf("provision");
+
+// The environment file's directory is made at init, so the result is never lost to a missing directory.
+{
+  const dir = cfg.provisionEnvFile.includes("/") ? cfg.provisionEnvFile.slice(0, cfg.provisionEnvFile.lastIndexOf("/")) : "";
+  if (dir) {
+    try {
+      valora.ensureDir(dir);
+    } catch (e) {
+      throw `invalid configuration: PROVISION_ENV_FILE: cannot create the directory "${dir}" (${String(e)})`;
+    }
+  }
+}
 
 export const options = scenarioOptions(
   { verify: { executor: "per-vu-iterations", vus: 1, iterations: 1, maxDuration: "1m" } },
@@ -20,6 +34,7 @@ export const options = scenarioOptions(
 );
 
 export function setup(): ProvisionResult {
+  refuseUnsoundFlags();
   return provision();
 }
 
@@ -49,17 +64,27 @@ export default function (d: ProvisionResult): void {
   );
 }
 
+export function teardown(d: ProvisionResult): void {
+  finish("provision", d);
+}
+
 export function handleSummary(data: SummaryData): Record<string, string> {
   const result = data.setup_data as ProvisionResult | undefined;
   if (!result || !result.env) {
-    return report("provision", data, INVARIANTS, {
-      preface: ["Nothing provisioned: setup failed (see the error above)."],
-    });
+    return report("provision", data, { preface: ["Nothing provisioned: setup failed (see the error above)."] });
   }
+  for (const k of ["API_KEY", "WEBHOOK_SECRET", "ADMIN_SESSION", "ADMIN_PASSWORD", "ADYEN_HMAC_KEY"]) registerSecret(result.env[k]);
   const preface = [
     "Provisioned:",
     ...result.steps.map((s) => `  ${s.step.padEnd(28)} ${s.outcome.padEnd(10)} ${s.detail}`),
-    `Environment written to ${cfg.provisionEnvFile} (${envKeys(result.env).join(", ")}).`,
   ];
-  return report("provision", data, INVARIANTS, { preface, files: { [cfg.provisionEnvFile]: envFile(result.env) } });
+  for (const r of result.replaced ?? []) preface.push(`  !! REPLACED: ${r}`);
+  try {
+    // Mode 0600: the file holds the admin password, a session, the API key and the webhook secrets.
+    valora.writeFile(cfg.provisionEnvFile, envFile(result.env), 0o600);
+    preface.push(`Environment written to ${cfg.provisionEnvFile}, mode 0600 (${envKeys(result.env).join(", ")}).`);
+  } catch (e) {
+    preface.push(`!! PROVISION_ENV_FILE: could not write "${cfg.provisionEnvFile}" (${String(e)}): nothing was saved`);
+  }
+  return report("provision", data, { preface });
 }

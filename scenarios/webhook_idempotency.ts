@@ -7,7 +7,11 @@ import { invariantThresholds } from "./lib/invariants";
 import { scenarioOptions } from "./lib/options";
 import { releaseAdmin } from "./lib/session";
 import { report, type SummaryData } from "./lib/summary";
+import { requireSimultaneous } from "./lib/sync";
+import { finish, refuseUnsoundFlags } from "./lib/verdict";
 import {
+  effectTeardownSeconds,
+  MAX_EFFECT_EVENTS,
   WEBHOOK_INVARIANTS,
   webhookChecksIteration,
   webhookConcurrentIteration,
@@ -23,10 +27,12 @@ export const options = scenarioOptions(
     webhook_checks: { executor: "per-vu-iterations", vus: 1, iterations: 1, maxDuration: "30s", exec: "checks" },
   },
   { ...webhookThresholds(), ...invariantThresholds(WEBHOOK_INVARIANTS) },
-  { teardownTimeout: `${Math.ceil(cfg.webhookBalanceTimeout + cfg.webhookBalanceGrace) + 30}s` },
+  { teardownTimeout: `${effectTeardownSeconds(MAX_EFFECT_EVENTS)}s` },
 );
 
 export function setup(): WebhookData {
+  refuseUnsoundFlags();
+  requireSimultaneous(cfg.webhookVus, "WEBHOOK_VUS");
   return webhookSetup();
 }
 
@@ -41,8 +47,9 @@ export function checks(d: WebhookData): void {
 export function teardown(d: WebhookData): void {
   webhookVerifyEffect(d);
   releaseAdmin(d.admin);
+  finish("webhook_idempotency", d);
 }
 
 export function handleSummary(data: SummaryData): Record<string, string> {
-  return report("webhook_idempotency", data, WEBHOOK_INVARIANTS);
+  return report("webhook_idempotency", data);
 }

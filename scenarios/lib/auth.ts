@@ -4,6 +4,7 @@ import exec from "k6/execution";
 import { Trend } from "k6/metrics";
 import type { Threshold } from "k6/options";
 import { randomBytes } from "k6/crypto";
+import { SCENARIO_INVARIANTS } from "./catalog";
 import { cfg } from "./config";
 import { api, errorEnvelope, expect2xx, expect401, send, type Response } from "./http";
 import { holds, type InvariantName } from "./invariants";
@@ -13,12 +14,7 @@ export const CUSTOMERS = "GET /api/customers";
 export const CUSTOMERS_NO_KEY = "GET /api/customers (no key)";
 export const CUSTOMERS_REFUSED = "GET /api/customers (refusal cases)";
 
-export const AUTH_INVARIANTS: InvariantName[] = [
-  "auth_refuses_missing_key",
-  "auth_refuses_unknown_key",
-  "auth_refuses_malformed_header",
-  "auth_refuses_org_hint",
-];
+export const AUTH_INVARIANTS: readonly InvariantName[] = SCENARIO_INVARIANTS.api_key_auth_perf;
 
 const withKey = new Trend("auth_with_key_ms", true);
 const withoutKey = new Trend("auth_without_key_ms", true);
@@ -27,7 +23,11 @@ const overheadMs = new Trend("auth_overhead_ms", true);
 /** Per iteration: authenticated / unauthenticated duration, the denominator floored at 1 ms (see authIteration). */
 const overheadRatio = new Trend("auth_overhead_ratio");
 
-/** The original thresholds: p95 < 200 ms and < 1% failures; with AUTH_COMPARE, overhead p95 < 50 ms, ratio p95 < 2. */
+/**
+ * The original thresholds: p95 < 200 ms and < 1% failures; with AUTH_COMPARE, overhead p95 < 50 ms. The original
+ * ratio p95 < 2 divides a database-backed request by a 401 that does no work, so it flips on a healthy Valora
+ * (4.49, 1.96, 1.80 in three runs with 1.5–4.3 ms of overhead): it is only a threshold with AUTH_RATIO_THRESHOLD=true.
+ */
 export function authThresholds(compare: boolean, scope = ""): Record<string, Threshold[]> {
   const s = scope ? `,scenario:${scope}` : "";
   const t: Record<string, Threshold[]> = {
@@ -36,7 +36,7 @@ export function authThresholds(compare: boolean, scope = ""): Record<string, Thr
   };
   if (compare) {
     t[`auth_overhead_ms${scope ? `{scenario:${scope}}` : ""}`] = ["p(95)<50"];
-    t[`auth_overhead_ratio${scope ? `{scenario:${scope}}` : ""}`] = ["p(95)<2"];
+    if (cfg.authRatioThreshold) t[`auth_overhead_ratio${scope ? `{scenario:${scope}}` : ""}`] = ["p(95)<2"];
   }
   return t;
 }

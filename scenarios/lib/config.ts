@@ -1,40 +1,286 @@
-// The one place environment variables are read. Every variable is parsed once, at init, into a typed value; a bad
-// value stops the run before any VU starts, with one error naming each variable and what was wrong with it.
+// The one place environment variables are read. Every variable is declared once (VARIABLES: name, kind, default,
+// bounds, whether it is a secret) and parsed once, at init, into a typed value; a bad value stops the run before
+// any VU starts (exit 107) with one line naming each variable and what was wrong with it.
+import { isInvariantName, type InvariantName } from "./catalog";
 
 /** Defaults of the original suite (Valora's k6/config/env.js and the per-script tuning defaults). */
-const ORIGINAL = {
+export const ORIGINAL = {
   BASE_URL: "http://localhost:8080",
   API_KEY: "vk_live_key_F98QDZLSN9J4_f2fcf6e5ca11cd463b182956bf5d338f13186ea52ec84f1e4acd24db0d6a9d79",
   ORG_ID: "2008111837777760256",
   CUSTOMER_ID: "2008111839082188800",
   METER_CODE: "hybrid-usage-meter-teste2e-ratinghybrid",
-  INGEST_VUS: 20,
-  INGEST_DURATION: "5m",
-  IDEMPOTENCY_ITERATIONS: 10,
-  BURST_VUS: 30,
-  DASHBOARD_VUS: 15,
-  DASHBOARD_DURATION: "2m",
-  PAGE_SIZE: 50,
-  MAX_PAGES: 10,
-  AUTH_VUS: 5,
-  AUTH_DURATION: "1m",
-  WEBHOOK_VUS: 10,
 } as const;
+
+export type Kind =
+  | "string"
+  | "secret"
+  | "int"
+  | "bool"
+  | "duration"
+  | "url"
+  | "id"
+  | "enum"
+  | "invariants"
+  | "json"
+  | "headers"
+  | "hex"
+  | "path";
+
+export interface VarSpec {
+  name: string;
+  kind: Kind;
+  /** The default as a user would write it; "" = unset means off/empty. */
+  def: string;
+  min?: number;
+  max?: number;
+  /** Accepted values of an enum. */
+  values?: readonly string[];
+  secret?: boolean;
+  /** Which scenarios read it ("all" or names). */
+  usedBy: string;
+  doc: string;
+}
+
+const D = (seconds: number): string => `${seconds}s`;
+
+/** Every variable the suite reads. The README's variable table is checked against this list. */
+export const VARIABLES: readonly VarSpec[] = [
+  // the original suite's
+  { name: "BASE_URL", kind: "url", def: ORIGINAL.BASE_URL, usedBy: "all", doc: "Valora's root URL" },
+  {
+    name: "API_KEY",
+    kind: "secret",
+    def: ORIGINAL.API_KEY,
+    secret: true,
+    usedBy: "all",
+    doc: "API key for /api (unset: the original suite's sample key, which a real Valora refuses)",
+  },
+  { name: "ORG_ID", kind: "id", def: ORIGINAL.ORG_ID, usedBy: "admin", doc: "X-Org-Id for /admin" },
+  { name: "CUSTOMER_ID", kind: "id", def: ORIGINAL.CUSTOMER_ID, usedBy: "ingest", doc: "customer with an ACTIVE subscription" },
+  { name: "METER_CODE", kind: "string", def: ORIGINAL.METER_CODE, max: 200, usedBy: "ingest", doc: "meter code to ingest on" },
+  { name: "ADMIN_SESSION", kind: "secret", def: "", secret: true, usedBy: "admin", doc: "a live _sid cookie value" },
+  { name: "INGEST_VUS", kind: "int", def: "20", min: 1, max: 10000, usedBy: "ingest_load", doc: "VUs" },
+  { name: "INGEST_DURATION", kind: "duration", def: "5m", min: 1, max: 86400, usedBy: "ingest_load", doc: "how long" },
+  {
+    name: "IDEMPOTENCY_ITERATIONS",
+    kind: "int",
+    def: "10",
+    min: 3,
+    max: 10000,
+    usedBy: "ingest_idempotency",
+    doc: "retries of the original event (exact, whitespace-padded key, changed payload in turn: at least 3)",
+  },
+  {
+    name: "BURST_VUS",
+    kind: "int",
+    def: "30",
+    min: 2,
+    max: 5000,
+    usedBy: "ingest_burst",
+    doc: "VUs posting one event at one instant (at least 2 per instance)",
+  },
+  { name: "DASHBOARD_VUS", kind: "int", def: "15", min: 1, max: 10000, usedBy: "billing_dashboard", doc: "VUs" },
+  {
+    name: "DASHBOARD_DURATION",
+    kind: "duration",
+    def: "2m",
+    min: 1,
+    max: 86400,
+    usedBy: "billing_dashboard",
+    doc: "how long",
+  },
+  { name: "PAGE_SIZE", kind: "int", def: "50", min: 1, max: 1000, usedBy: "pagination", doc: "page size of the walk" },
+  { name: "MAX_PAGES", kind: "int", def: "10", min: 1, max: 10000, usedBy: "pagination", doc: "pages to walk at most" },
+  { name: "AUTH_VUS", kind: "int", def: "5", min: 1, max: 10000, usedBy: "api_key_auth_perf", doc: "VUs" },
+  {
+    name: "AUTH_DURATION",
+    kind: "duration",
+    def: "1m",
+    min: 1,
+    max: 86400,
+    usedBy: "api_key_auth_perf",
+    doc: "how long",
+  },
+  {
+    name: "AUTH_COMPARE",
+    kind: "bool",
+    def: "false",
+    usedBy: "api_key_auth_perf",
+    doc: "also send each request without a key and measure the overhead",
+  },
+  {
+    name: "WEBHOOK_VUS",
+    kind: "int",
+    def: "10",
+    min: 2,
+    max: 1000,
+    usedBy: "webhook_idempotency",
+    doc: "VUs delivering one event at one instant (at least 2 per instance)",
+  },
+  {
+    name: "PAYMENT_PROVIDER",
+    kind: "enum",
+    def: "",
+    values: ["stripe", "adyen", "braintree"],
+    usedBy: "webhook_idempotency",
+    doc: "the webhook route for WEBHOOK_PAYLOAD",
+  },
+  {
+    name: "WEBHOOK_PAYLOAD",
+    kind: "json",
+    def: "",
+    usedBy: "webhook_idempotency",
+    doc: "a raw webhook body to replay, exactly as signed",
+  },
+  {
+    name: "WEBHOOK_HEADERS",
+    kind: "headers",
+    def: "",
+    secret: true,
+    usedBy: "webhook_idempotency",
+    doc: 'JSON object of headers sent with WEBHOOK_PAYLOAD, e.g. {"Stripe-Signature":"t=…,v1=…"}',
+  },
+  // the suite's own
+  {
+    name: "ADMIN_EMAIL",
+    kind: "string",
+    def: "",
+    max: 320,
+    usedBy: "admin, webhook, smoke, provision",
+    doc: "log in instead of copying ADMIN_SESSION",
+  },
+  {
+    name: "ADMIN_PASSWORD",
+    kind: "secret",
+    def: "",
+    secret: true,
+    usedBy: "admin, webhook, smoke, provision",
+    doc: "the password of ADMIN_EMAIL",
+  },
+  {
+    name: "SESSION_PER_VU",
+    kind: "bool",
+    def: "false",
+    usedBy: "admin",
+    doc: "one login per VU instead of one shared session",
+  },
+  {
+    name: "ADMIN_DATABASE_URL",
+    kind: "secret",
+    def: "",
+    secret: true,
+    usedBy: "admin",
+    doc: "postgres:// URL of Valora's database: mint one session per VU, no logins",
+  },
+  {
+    name: "WEBHOOK_SECRET",
+    kind: "secret",
+    def: "",
+    secret: true,
+    usedBy: "webhook, smoke, provision",
+    doc: "Stripe endpoint secret: build and sign events in-test",
+  },
+  {
+    name: "ADYEN_HMAC_KEY",
+    kind: "hex",
+    def: "",
+    secret: true,
+    usedBy: "webhook, smoke, provision",
+    doc: "also deliver signed Adyen notifications (hex key)",
+  },
+  {
+    name: "STRICT_WEBHOOK_TIMESTAMP",
+    kind: "bool",
+    def: "true",
+    usedBy: "webhook",
+    doc: "alias: false is the same as listing webhook_rejects_stale_timestamp in ACCEPT_VIOLATIONS",
+  },
+  {
+    name: "VALORA_ROLLUP_INTERVAL",
+    kind: "duration",
+    def: "1m",
+    min: 0.1,
+    max: 3600,
+    usedBy: "webhook, smoke",
+    doc: "Valora's scheduler tick, on which balances move (fixed at 1m in Valora)",
+  },
+  {
+    name: "WEBHOOK_BALANCE_TIMEOUT",
+    kind: "duration",
+    def: "",
+    min: 1,
+    max: 3600,
+    usedBy: "webhook, smoke",
+    doc: "how long to wait for the balance to move (unset: derived from the deliveries and the rollup tick)",
+  },
+  {
+    name: "WEBHOOK_BALANCE_GRACE",
+    kind: "duration",
+    def: "2s",
+    min: 0,
+    max: 600,
+    usedBy: "webhook, smoke",
+    doc: "after the balance reached the expected value, keep watching this long for a second change",
+  },
+  {
+    name: "AUTH_RATIO_THRESHOLD",
+    kind: "bool",
+    def: "false",
+    usedBy: "api_key_auth_perf",
+    doc: "opt in to the original auth_overhead_ratio p(95)<2 threshold (with AUTH_COMPARE)",
+  },
+  {
+    name: "PAGINATION_SEED",
+    kind: "int",
+    def: "25",
+    min: 0,
+    max: 500,
+    usedBy: "pagination",
+    doc: "customers to create as a known set (0 to skip; at least 6 otherwise)",
+  },
+  {
+    name: "ACCEPT_VIOLATIONS",
+    kind: "invariants",
+    def: "",
+    usedBy: "all",
+    doc: "invariants whose violation is a known, accepted defect: shown as ACCEPTED, not failing the run",
+  },
+  {
+    name: "OPTIONAL_INVARIANTS",
+    kind: "invariants",
+    def: "",
+    usedBy: "all",
+    doc: "invariants that may stay NOT CHECKED without making the run INCOMPLETE",
+  },
+  { name: "REPORT_DIR", kind: "path", def: "", usedBy: "all", doc: "write reports there (created if missing)" },
+  {
+    name: "PROVISION_ENV_FILE",
+    kind: "path",
+    def: "valora.env",
+    usedBy: "provision",
+    doc: "the environment file provision reads (if present) and writes (mode 0600)",
+  },
+  {
+    name: "VALORA_K6_SELFTEST_DISABLE_INVARIANT",
+    kind: "invariants",
+    def: "",
+    usedBy: "make test only",
+    doc: "self-test mutation: the named invariants' checks can no longer fail (the verdict is never PASSED)",
+  },
+];
 
 export interface Config {
   baseUrl: string;
+  /** BASE_URL without credentials, for messages. */
+  baseUrlShown: string;
   apiKey: string;
   /** X-Org-Id for /admin; "" means: rely on the session's active org. */
   orgId: string;
   customerId: string;
   meterCode: string;
-  /** Which of the variables above were set explicitly (not left to the original defaults). */
-  explicit: {
-    apiKey: boolean;
-    orgId: boolean;
-    customerId: boolean;
-    meterCode: boolean;
-  };
+  /** Which variables were set explicitly (not left to their defaults). */
+  explicit: { apiKey: boolean; orgId: boolean; customerId: boolean; meterCode: boolean };
 
   adminSession: string;
   adminEmail: string;
@@ -47,13 +293,14 @@ export interface Config {
   webhookHeaders: Record<string, string>;
   webhookSecret: string;
   adyenHmacKey: string;
-  strictWebhookTimestamp: boolean;
-  /** Seconds to wait for a webhook's effect to show on the dashboard. */
-  webhookBalanceTimeout: number;
-  /** Seconds to keep watching after the balance moved, so a late double-processing still shows. */
+  /** Seconds of Valora's scheduler tick. */
+  rollupInterval: number;
+  /** Seconds to wait for a webhook's effect; undefined = derive it from the deliveries. */
+  webhookBalanceTimeout: number | undefined;
   webhookBalanceGrace: number;
 
   authCompare: boolean;
+  authRatioThreshold: boolean;
 
   ingestVus: number;
   ingestDuration: string;
@@ -68,103 +315,195 @@ export interface Config {
   webhookVus: number;
   paginationSeed: number;
 
+  acceptViolations: ReadonlySet<InvariantName>;
+  /** Which variable accepted each accepted invariant (ACCEPT_VIOLATIONS, or an alias). */
+  acceptedBy: Partial<Record<InvariantName, string>>;
+  optionalInvariants: ReadonlySet<InvariantName>;
+  selftestDisabled: ReadonlySet<InvariantName>;
+
   reportDir: string;
   provisionEnvFile: string;
 }
 
-/** Names of the variables whose values must never be printed. */
-export const SECRET_VARIABLES = [
-  "API_KEY",
-  "ADMIN_SESSION",
-  "ADMIN_PASSWORD",
-  "ADMIN_DATABASE_URL",
-  "WEBHOOK_SECRET",
-  "ADYEN_HMAC_KEY",
-  "WEBHOOK_HEADERS",
-  "BRAINTREE_PRIVATE_KEY",
-] as const;
-
 const DURATION = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
+
+/** Seconds in a k6 duration string such as "1m30s" or "500ms". */
+export function durationSeconds(d: string): number {
+  let total = 0;
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(d)) !== null) {
+    const n = Number(m[1]);
+    total += m[2] === "ms" ? n / 1000 : m[2] === "s" ? n : m[2] === "m" ? n * 60 : n * 3600;
+  }
+  return total;
+}
+
+/** A k6 duration for a number of seconds, rounded up to whole seconds. */
+export function secondsDuration(s: number): string {
+  return D(Math.ceil(s));
+}
+
+function shownSeconds(s: number): string {
+  return s >= 60 && s % 60 === 0 ? `${s / 60}m` : `${s}s`;
+}
 
 class Reader {
   readonly problems: string[] = [];
+  readonly unset = new Set<string>();
+
+  private spec(name: string): VarSpec {
+    const s = VARIABLES.find((v) => v.name === name);
+    if (!s) throw `valora-k6: variable ${name} is not declared in VARIABLES`;
+    return s;
+  }
 
   /** The trimmed value, or undefined when unset or blank (the original suite treated "" as unset). */
   raw(name: string): string | undefined {
     const v = __ENV[name];
-    if (v === undefined) return undefined;
+    if (v === undefined) {
+      this.unset.add(name);
+      return undefined;
+    }
     const t = v.trim();
-    return t === "" ? undefined : t;
+    if (t === "") {
+      this.unset.add(name);
+      return undefined;
+    }
+    return t;
   }
 
-  has(name: string): boolean {
-    return this.raw(name) !== undefined;
+  private bad(spec: VarSpec, what: string, got?: string): void {
+    // A secret's value is never echoed.
+    const shown = spec.secret || got === undefined ? "" : ` (got "${got.length > 60 ? `${got.slice(0, 60)}…` : got}")`;
+    this.problems.push(`${spec.name}: ${what}${shown}`);
   }
 
-  str(name: string, def = ""): string {
-    return this.raw(name) ?? def;
+  str(name: string): string {
+    const s = this.spec(name);
+    const v = this.raw(name) ?? s.def;
+    if (s.max !== undefined && v.length > s.max) {
+      this.bad(s, `longer than ${s.max} characters`, v);
+      return s.def;
+    }
+    return v;
   }
 
-  /** Like str, but kept apart so no check ever echoes the value in a problem. */
-  secret(name: string, def = ""): string {
-    return this.raw(name) ?? def;
-  }
-
-  int(name: string, def: number, min = 1): number {
+  int(name: string): number {
+    const s = this.spec(name);
     const v = this.raw(name);
+    const def = Number(s.def);
     if (v === undefined) return def;
     if (!/^-?\d+$/.test(v)) {
-      this.problems.push(`${name}: not a number (got "${v}")`);
+      this.bad(s, "not a whole number", v);
       return def;
     }
     const n = Number(v);
-    if (n < min) {
-      this.problems.push(`${name}: must be at least ${min} (got ${n})`);
+    if (s.min !== undefined && n < s.min) {
+      this.bad(s, `must be at least ${s.min}`, v);
+      return def;
+    }
+    if (s.max !== undefined && n > s.max) {
+      this.bad(s, `must be at most ${s.max}`, v);
       return def;
     }
     return n;
   }
 
-  bool(name: string, def = false): boolean {
+  bool(name: string): boolean {
+    const s = this.spec(name);
     const v = this.raw(name);
-    if (v === undefined) return def;
+    if (v === undefined) return s.def === "true";
     const l = v.toLowerCase();
     if (["true", "1", "yes", "on"].includes(l)) return true;
     if (["false", "0", "no", "off"].includes(l)) return false;
-    this.problems.push(`${name}: not a boolean, use true or false (got "${v}")`);
-    return def;
+    this.bad(s, "not a boolean, use true or false", v);
+    return s.def === "true";
   }
 
-  duration(name: string, def: string): string {
+  /** A k6 duration; a bare number is refused with a hint, since k6 would read "30" as 30 ms in places. */
+  duration(name: string): string {
+    const s = this.spec(name);
     const v = this.raw(name);
-    if (v === undefined) return def;
+    if (v === undefined) return s.def;
+    if (/^\d+(\.\d+)?$/.test(v)) {
+      this.bad(s, `needs a unit, e.g. ${v}s or ${v}m`, v);
+      return s.def;
+    }
     if (!DURATION.test(v)) {
-      this.problems.push(`${name}: not a duration like 30s, 1m or 1m30s (got "${v}")`);
-      return def;
+      this.bad(s, "not a duration like 30s, 1m or 1m30s", v);
+      return s.def;
+    }
+    const secs = durationSeconds(v);
+    if (s.min !== undefined && secs < s.min) {
+      this.bad(s, s.min > 0 && secs === 0 ? "must be longer than 0" : `must be at least ${shownSeconds(s.min)}`, v);
+      return s.def;
+    }
+    if (s.max !== undefined && secs > s.max) {
+      this.bad(s, `must be at most ${shownSeconds(s.max)}`, v);
+      return s.def;
     }
     return v;
   }
 
-  seconds(name: string, def: string): number {
-    return durationSeconds(this.duration(name, def));
+  seconds(name: string): number | undefined {
+    const d = this.duration(name);
+    return d === "" ? undefined : durationSeconds(d);
   }
 
-  url(name: string, def: string): string {
-    const v = this.raw(name) ?? def;
-    if (!/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(v)) {
-      this.problems.push(`${name}: not an http(s) URL like http://localhost:8080 (got "${v}")`);
-      return def;
+  url(name: string): { url: string; shown: string; password: string } {
+    const s = this.spec(name);
+    const v = this.raw(name) ?? s.def;
+    const m = /^(https?:\/\/)(?:([^@/\s?#]*)@)?([^\s/?#@]+)(\/[^\s?#]*)?$/.exec(v);
+    if (!m) {
+      // The value may carry credentials: show only its shape.
+      this.problems.push(`${name}: not an http(s) URL like http://localhost:8080`);
+      return { url: s.def, shown: s.def, password: "" };
     }
-    return v.replace(/\/+$/, "");
+    const [, scheme, userinfo, host, path] = m;
+    const url = v.replace(/\/+$/, "");
+    const shown = `${scheme}${userinfo ? "[credentials]@" : ""}${host}${(path ?? "").replace(/\/+$/, "")}`;
+    const password = userinfo && userinfo.includes(":") ? decodeURIComponent(userinfo.slice(userinfo.indexOf(":") + 1)) : "";
+    return { url, shown, password };
   }
 
-  decimalId(name: string, def: string): string {
-    const v = this.raw(name) ?? def;
-    if (v !== "" && !/^\d{1,19}$/.test(v)) {
-      this.problems.push(`${name}: not a decimal Valora id (got "${v}")`);
-      return def;
+  decimalId(name: string): string {
+    const s = this.spec(name);
+    const v = this.raw(name) ?? s.def;
+    if (!/^\d{1,19}$/.test(v) || BigInt(v) > 9223372036854775807n || BigInt(v) === 0n) {
+      this.bad(s, "not a decimal Valora id (a positive int64, e.g. 2008111839082188800)", v);
+      return s.def;
     }
     return v;
+  }
+
+  enumeration(name: string): string {
+    const s = this.spec(name);
+    const v = this.raw(name);
+    if (v === undefined) return s.def;
+    const l = v.toLowerCase();
+    if (!s.values!.includes(l)) {
+      this.bad(s, `not one of ${s.values!.join(", ")}`, v);
+      return s.def;
+    }
+    return l;
+  }
+
+  invariants(name: string): Set<InvariantName> {
+    const s = this.spec(name);
+    const out = new Set<InvariantName>();
+    const v = this.raw(name);
+    if (v === undefined) return out;
+    for (const part of v.split(",")) {
+      const n = part.trim();
+      if (n === "") continue;
+      if (!isInvariantName(n)) {
+        this.bad(s, `"${n}" is not an invariant of this suite (the reports list their names)`);
+        continue;
+      }
+      out.add(n);
+    }
+    return out;
   }
 
   /** A JSON object of string values (HTTP headers); the value itself is never echoed, it may hold signatures. */
@@ -214,33 +553,47 @@ class Reader {
     }
     return v;
   }
+
+  secret(name: string): string {
+    return this.raw(name) ?? this.spec(name).def;
+  }
+
+  path(name: string): string {
+    const s = this.spec(name);
+    const v = this.raw(name) ?? s.def;
+    if (/[\0\n\r]/.test(v)) {
+      this.bad(s, "not a file path");
+      return s.def;
+    }
+    return v.length > 1 ? v.replace(/\/+$/, "") : v;
+  }
 }
 
-/** Seconds in a k6 duration string such as "1m30s" or "500ms". */
-export function durationSeconds(d: string): number {
-  let total = 0;
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(d)) !== null) {
-    const n = Number(m[1]);
-    total += m[2] === "ms" ? n / 1000 : m[2] === "s" ? n : m[2] === "m" ? n * 60 : n * 3600;
-  }
-  return total;
-}
+/** Problems and the set of unset variables, kept for messages that must say a default was used. */
+let unsetVariables: ReadonlySet<string> = new Set();
 
 function load(): Config {
   const r = new Reader();
+  const base = r.url("BASE_URL");
+  const accept = r.invariants("ACCEPT_VIOLATIONS");
+  const acceptedBy: Partial<Record<InvariantName, string>> = {};
+  for (const n of accept) acceptedBy[n] = "ACCEPT_VIOLATIONS";
+  if (!r.bool("STRICT_WEBHOOK_TIMESTAMP") && !accept.has("webhook_rejects_stale_timestamp")) {
+    accept.add("webhook_rejects_stale_timestamp");
+    acceptedBy.webhook_rejects_stale_timestamp = "STRICT_WEBHOOK_TIMESTAMP=false";
+  }
   const c: Config = {
-    baseUrl: r.url("BASE_URL", ORIGINAL.BASE_URL),
-    apiKey: r.secret("API_KEY", ORIGINAL.API_KEY),
-    orgId: r.decimalId("ORG_ID", ORIGINAL.ORG_ID),
-    customerId: r.decimalId("CUSTOMER_ID", ORIGINAL.CUSTOMER_ID),
-    meterCode: r.str("METER_CODE", ORIGINAL.METER_CODE),
+    baseUrl: base.url,
+    baseUrlShown: base.shown,
+    apiKey: r.secret("API_KEY"),
+    orgId: r.decimalId("ORG_ID"),
+    customerId: r.decimalId("CUSTOMER_ID"),
+    meterCode: r.str("METER_CODE"),
     explicit: {
-      apiKey: r.has("API_KEY"),
-      orgId: r.has("ORG_ID"),
-      customerId: r.has("CUSTOMER_ID"),
-      meterCode: r.has("METER_CODE"),
+      apiKey: r.raw("API_KEY") !== undefined,
+      orgId: r.raw("ORG_ID") !== undefined,
+      customerId: r.raw("CUSTOMER_ID") !== undefined,
+      meterCode: r.raw("METER_CODE") !== undefined,
     },
 
     adminSession: r.secret("ADMIN_SESSION"),
@@ -249,33 +602,50 @@ function load(): Config {
     adminDatabaseUrl: r.secret("ADMIN_DATABASE_URL"),
     sessionPerVu: r.bool("SESSION_PER_VU"),
 
-    paymentProvider: r.str("PAYMENT_PROVIDER").toLowerCase(),
+    paymentProvider: r.enumeration("PAYMENT_PROVIDER"),
     webhookPayload: r.json("WEBHOOK_PAYLOAD"),
     webhookHeaders: r.headerMap("WEBHOOK_HEADERS"),
     webhookSecret: r.secret("WEBHOOK_SECRET"),
     adyenHmacKey: r.hex("ADYEN_HMAC_KEY"),
-    strictWebhookTimestamp: r.bool("STRICT_WEBHOOK_TIMESTAMP"),
-    webhookBalanceTimeout: r.seconds("WEBHOOK_BALANCE_TIMEOUT", "15s"),
-    webhookBalanceGrace: r.seconds("WEBHOOK_BALANCE_GRACE", "2s"),
+    rollupInterval: r.seconds("VALORA_ROLLUP_INTERVAL") ?? 60,
+    webhookBalanceTimeout: r.seconds("WEBHOOK_BALANCE_TIMEOUT"),
+    webhookBalanceGrace: r.seconds("WEBHOOK_BALANCE_GRACE") ?? 2,
 
     authCompare: r.bool("AUTH_COMPARE"),
+    authRatioThreshold: r.bool("AUTH_RATIO_THRESHOLD"),
 
-    ingestVus: r.int("INGEST_VUS", ORIGINAL.INGEST_VUS),
-    ingestDuration: r.duration("INGEST_DURATION", ORIGINAL.INGEST_DURATION),
-    idempotencyIterations: r.int("IDEMPOTENCY_ITERATIONS", ORIGINAL.IDEMPOTENCY_ITERATIONS),
-    burstVus: r.int("BURST_VUS", ORIGINAL.BURST_VUS),
-    dashboardVus: r.int("DASHBOARD_VUS", ORIGINAL.DASHBOARD_VUS),
-    dashboardDuration: r.duration("DASHBOARD_DURATION", ORIGINAL.DASHBOARD_DURATION),
-    pageSize: r.int("PAGE_SIZE", ORIGINAL.PAGE_SIZE),
-    maxPages: r.int("MAX_PAGES", ORIGINAL.MAX_PAGES),
-    authVus: r.int("AUTH_VUS", ORIGINAL.AUTH_VUS),
-    authDuration: r.duration("AUTH_DURATION", ORIGINAL.AUTH_DURATION),
-    webhookVus: r.int("WEBHOOK_VUS", ORIGINAL.WEBHOOK_VUS),
-    paginationSeed: r.int("PAGINATION_SEED", 25, 0),
+    ingestVus: r.int("INGEST_VUS"),
+    ingestDuration: r.duration("INGEST_DURATION"),
+    idempotencyIterations: r.int("IDEMPOTENCY_ITERATIONS"),
+    burstVus: r.int("BURST_VUS"),
+    dashboardVus: r.int("DASHBOARD_VUS"),
+    dashboardDuration: r.duration("DASHBOARD_DURATION"),
+    pageSize: r.int("PAGE_SIZE"),
+    maxPages: r.int("MAX_PAGES"),
+    authVus: r.int("AUTH_VUS"),
+    authDuration: r.duration("AUTH_DURATION"),
+    webhookVus: r.int("WEBHOOK_VUS"),
+    paginationSeed: r.int("PAGINATION_SEED"),
 
-    reportDir: r.str("REPORT_DIR").replace(/\/+$/, ""),
-    provisionEnvFile: r.str("PROVISION_ENV_FILE", "valora.env"),
+    acceptViolations: accept,
+    acceptedBy,
+    optionalInvariants: r.invariants("OPTIONAL_INVARIANTS"),
+    selftestDisabled: r.invariants("VALORA_K6_SELFTEST_DISABLE_INVARIANT"),
+
+    reportDir: r.path("REPORT_DIR"),
+    provisionEnvFile: r.path("PROVISION_ENV_FILE"),
   };
+  if (c.paginationSeed > 0 && c.paginationSeed < 6) {
+    r.problems.push(
+      `PAGINATION_SEED: must be 0 (skip the known set) or at least 6, so the set spans pages whose boundaries fall inside and between seconds (got ${c.paginationSeed})`,
+    );
+  }
+  if (c.adminEmail !== "" && !c.adminEmail.includes("@")) {
+    r.problems.push(`ADMIN_EMAIL: not an email address (got "${c.adminEmail}")`);
+  }
+  if (c.adminDatabaseUrl !== "" && !/^postgres(ql)?:\/\//.test(c.adminDatabaseUrl)) {
+    r.problems.push("ADMIN_DATABASE_URL: not a postgres:// or postgresql:// URL");
+  }
   if (c.adminDatabaseUrl !== "" && c.adminEmail === "") {
     r.problems.push("ADMIN_EMAIL: missing (ADMIN_DATABASE_URL mints sessions for this user)");
   }
@@ -284,31 +654,53 @@ function load(): Config {
       `${c.adminEmail === "" ? "ADMIN_EMAIL" : "ADMIN_PASSWORD"}: missing (SESSION_PER_VU=true logs every VU in with it)`,
     );
   }
-  if (r.problems.length > 0) {
-    throw new Error(`invalid configuration: ${r.problems.join("; ")}`);
+  if (c.webhookPayload !== "" && c.paymentProvider === "") {
+    r.problems.push("PAYMENT_PROVIDER: missing (required with WEBHOOK_PAYLOAD: it names the webhook route)");
   }
+  for (const n of c.acceptViolations) {
+    if (c.optionalInvariants.has(n)) {
+      r.problems.push(`ACCEPT_VIOLATIONS and OPTIONAL_INVARIANTS: ${n} is in both; an invariant is one or the other`);
+    }
+  }
+  unsetVariables = r.unset;
+  if (r.problems.length > 0) {
+    // A thrown string, not an Error: k6 prints it as one line, without a JS stack trace.
+    throw `invalid configuration: ${r.problems.join("; ")}`;
+  }
+  if (base.password) extraSecrets.push(base.password);
   return c;
 }
 
+const extraSecrets: string[] = [];
+
 export const cfg: Config = load();
 
-/** A requirement of one scenario: throws (at init) with the variable's name when it is not met. */
-export function requireVar(ok: boolean, name: string, why: string): void {
-  if (!ok) throw new Error(`invalid configuration: ${name}: ${why}`);
+/** True when the variable was not set, so its default (for the original suite's, its sample value) was used. */
+export function wasUnset(name: string): boolean {
+  return unsetVariables.has(name);
 }
 
-/** Shorter values (Valora's seeded password is "admin") are words any report contains: hiding them garbles it. */
-export const MIN_REDACTED_LENGTH = 8;
+/** "API_KEY (unset: the original suite's sample value was used)" or just "API_KEY". */
+export function named(name: string): string {
+  const s = VARIABLES.find((v) => v.name === name);
+  if (!wasUnset(name) || !s || s.def === "") return name;
+  return name in ORIGINAL
+    ? `${name} (unset, so the original suite's sample value was used)`
+    : `${name} (unset, so its default ${s.secret ? "" : `${s.def} `}was used)`;
+}
 
 /** Values that must never be printed: every secret variable's value, however it was given. */
 export function secretValues(): string[] {
-  const out: string[] = [];
-  for (const name of SECRET_VARIABLES) {
-    const v = __ENV[name];
-    if (v !== undefined && v.trim().length >= MIN_REDACTED_LENGTH) out.push(v.trim());
+  const out: string[] = [...extraSecrets];
+  for (const v of VARIABLES) {
+    if (!v.secret) continue;
+    const val = __ENV[v.name];
+    if (val !== undefined && val.trim() !== "") out.push(val.trim());
   }
   // The original default key is a credential too.
   out.push(cfg.apiKey);
-  for (const v of Object.values(cfg.webhookHeaders)) if (v.length >= MIN_REDACTED_LENGTH) out.push(v);
+  for (const v of Object.values(cfg.webhookHeaders)) out.push(v);
+  const db = /^[a-z]+:\/\/[^:/@]*:([^@/]*)@/.exec(cfg.adminDatabaseUrl);
+  if (db && db[1]) out.push(decodeURIComponent(db[1]));
   return out;
 }

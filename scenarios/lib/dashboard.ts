@@ -3,17 +3,14 @@
 import type { Threshold } from "k6/options";
 import { randomBytes } from "k6/crypto";
 import { admin, bodyJson, expect302, header, isObject, send, type AdminCredentials, type Response } from "./http";
+import { SCENARIO_INVARIANTS } from "./catalog";
 import { holds, type InvariantName } from "./invariants";
 import { excerpt, warnLimited } from "./log";
 
 export const BILLING_CUSTOMERS = "GET /admin/billing/customers";
 export const BILLING_CYCLES = "GET /admin/billing/cycles";
 
-export const DASHBOARD_INVARIANTS: InvariantName[] = [
-  "dashboard_customers_shape",
-  "dashboard_cycles_shape",
-  "admin_requires_session",
-];
+export const DASHBOARD_INVARIANTS: readonly InvariantName[] = SCENARIO_INVARIANTS.billing_dashboard;
 
 /** The original thresholds: p95 < 500 ms and < 1% failures on both routes (a 302 counts as a failure). */
 export function dashboardThresholds(scope = ""): Record<string, Threshold[]> {

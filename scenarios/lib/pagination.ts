@@ -3,29 +3,24 @@
 // order; the unfiltered list must show no duplicate, every token must be new, and no row may be skipped.
 //
 // Valora's cursor keeps created_at in whole seconds and compares strictly (contract 3.1), so rows that share the
-// second of a page's last row are skipped on the next page. That documented loss is reported apart, as a finding
-// (pagination_same_second_rows); the known set is created so that no page boundary falls inside a second.
+// second of a page's last row are skipped on the next page. The known set is created so that some page boundaries
+// fall inside a second and others between two seconds: any lost row violates pagination_no_row_lost (the message
+// gives the cause), and a row lost after a boundary between two seconds, where even a whole-second cursor is
+// exact, also violates pagination_no_row_lost_between_seconds.
 import { sleep } from "k6";
 import type { Threshold } from "k6/options";
 import * as valora from "k6/x/valora";
 import { cfg } from "./config";
 import { admin, api, bodyJson, expect2xx, isObject, type AdminCredentials, type Query, type Response } from "./http";
-import { holds, type InvariantName, type NotChecked } from "./invariants";
+import { SCENARIO_INVARIANTS } from "./catalog";
+import { holds, notCheckedNow, type InvariantName, type NotChecked } from "./invariants";
 import { excerpt, warn } from "./log";
 import { withRetry } from "./preflight";
 import { compareDecimal, compareInstants, parseInstant } from "./time";
 
 export const CUSTOMERS_PAGE = "GET /admin/customers";
 
-export const PAGINATION_INVARIANTS: InvariantName[] = [
-  "pagination_shape",
-  "pagination_no_duplicates",
-  "pagination_token_advances",
-  "pagination_order",
-  "pagination_no_row_lost",
-  "pagination_same_second_rows",
-  "admin_requires_session",
-];
+export const PAGINATION_INVARIANTS: readonly InvariantName[] = SCENARIO_INVARIANTS.pagination;
 
 export function paginationThresholds(scope = ""): Record<string, Threshold[]> {
   const s = scope ? `,scenario:${scope}` : "";
@@ -160,39 +155,76 @@ export function walk(creds: AdminCredentials, filter: Query, pageSize: number, m
   return w;
 }
 
-/**
- * Splits rows a walk never showed into those Valora's whole-second cursor skips by design (they share the second of
- * the page boundary before them) and the rest, which are lost rows.
- */
-function classifyMissing(missing: Row[], boundaries: Row[]): { sameSecond: Row[]; lost: Row[] } {
-  const out = { sameSecond: [] as Row[], lost: [] as Row[] };
-  for (const r of missing) {
-    const explained = boundaries.some((c) => sameSecond(c, r) && comesAfter(c, r));
-    (explained ? out.sameSecond : out.lost).push(r);
-  }
-  return out;
+/** The page boundary a missing row came after: the last boundary row that precedes it in listing order. */
+function boundaryBefore(r: Row, boundaries: Row[]): Row | undefined {
+  let found: Row | undefined;
+  for (const b of boundaries) if (comesAfter(b, r)) found = b;
+  return found;
 }
 
+/** Boundaries seen by the walks of this VU that fell between two seconds (the next row in another second). */
+let betweenBoundaries = 0;
+
+/**
+ * Counts the boundaries of a walk whose next listed row (in the complete listing `all`) lies in another second:
+ * there, even a whole-second cursor loses nothing.
+ */
+function countBetween(boundaries: Row[], all: Row[]): void {
+  for (const b of boundaries) {
+    const i = all.findIndex((r) => r.id === b.id);
+    const next = i >= 0 ? all[i + 1] : undefined;
+    if (next && !sameSecond(b, next)) betweenBoundaries++;
+  }
+}
+
+/**
+ * Judges the rows a walk never showed. Every one is a lost row (pagination_no_row_lost), whatever the cause; the
+ * message says how many shared the second of the page boundary before them (Valora's whole-second cursor). A row
+ * lost after a boundary in another second is lost where no cursor rounding explains it.
+ */
 function reportMissing(what: string, missing: Row[], boundaries: Row[], total: number): void {
-  const { sameSecond: skipped, lost } = classifyMissing(missing, boundaries);
+  const sameSec: Row[] = [];
+  const other: Row[] = [];
+  for (const r of missing) {
+    const b = boundaryBefore(r, boundaries);
+    (b && sameSecond(b, r) ? sameSec : other).push(r);
+  }
+  const eg = (rows: Row[]): string =>
+    rows
+      .slice(0, 3)
+      .map((r) => r.id)
+      .join(", ");
   holds(
     "pagination_no_row_lost",
-    lost.length === 0,
+    missing.length === 0,
     `walking the pages loses no row (${what})`,
     () =>
-      `${lost.length} of ${total} rows never appeared (e.g. ${lost
-        .slice(0, 3)
-        .map((r) => r.id)
-        .join(", ")})`,
+      `${missing.length} of ${total} rows never appeared: ` +
+      [
+        sameSec.length > 0
+          ? `${sameSec.length} shared the created_at second of the page's last row before them (Valora's cursor keeps whole seconds and compares strictly: contract 3.1; e.g. ${eg(sameSec)})`
+          : "",
+        other.length > 0 ? `${other.length} did not (e.g. ${eg(other)})` : "",
+      ]
+        .filter(Boolean)
+        .join("; "),
   );
   holds(
-    "pagination_same_second_rows",
-    skipped.length === 0,
-    "rows sharing a page boundary's second are not skipped",
-    () =>
-      `${skipped.length} rows of ${what} share the created_at second of a page's last row and were skipped ` +
-      "(Valora's cursor keeps whole seconds: contract 3.1)",
+    "pagination_no_row_lost_between_seconds",
+    other.length === 0,
+    `no row is lost after a page boundary between two seconds (${what})`,
+    () => `${other.length} rows of ${what} were lost although the page boundary before them is in another second (e.g. ${eg(other)})`,
   );
+}
+
+/** After the walks: a run whose boundaries all fell inside one second could not test the between-seconds case. */
+export function requireBetweenBoundaries(): void {
+  if (betweenBoundaries === 0) {
+    notCheckedNow(
+      "pagination_no_row_lost_between_seconds",
+      "no page boundary fell between two seconds (every page's last row shared its second with the next row)",
+    );
+  }
 }
 
 // ---------------------------------------------------------------- the known set
@@ -217,27 +249,36 @@ function createCustomer(creds: AdminCredentials, body: { name: string; email: st
   );
 }
 
+/** Sleeps until the server's clock (read from the last created_at) has passed into a new second. */
+function nextSecond(lastCreated: string | undefined): void {
+  const at = lastCreated ? parseInstant(lastCreated) : undefined;
+  if (at) sleep((1e9 - at.nanos) / 1e9 + 0.05);
+}
+
 /**
  * Creates `n` customers sharing one email no other run uses, through the API key when it works and the admin
- * session otherwise (the same handler serves both). Customers that will share a page may share a second; before
- * the first customer of each newer page it waits for the server's clock to reach a new second.
+ * session otherwise (the same handler serves both). Creation runs oldest first, so creation index n - k·pageSize is
+ * the last row of page k. At odd boundaries that row and the one created before it share a second (a boundary
+ * inside a second: Valora's cursor loses rows there); at even boundaries the row starts a new second.
  */
 export function seedCustomers(creds: AdminCredentials, n: number): Seed | string {
   const run = valora.snowflake();
   const email = `k6-page-${run}@example.com`;
   const pageSize = seedPageSize(n);
   const pages = Math.ceil(n / pageSize);
-  // Creation runs oldest first, so the oldest group is the last page: it holds the remainder.
-  const firstOfPage = new Set<number>();
-  for (let p = 1; p < pages; p++) firstOfPage.add(n - p * pageSize);
+  const between = new Set<number>();
+  const inside = new Set<number>();
+  for (let k = 1; k < pages; k++) (k % 2 === 0 ? between : inside).add(n - k * pageSize);
 
   const ids: string[] = [];
   let viaAdmin = false;
   let lastCreated: string | undefined;
   for (let i = 0; i < n; i++) {
-    if (firstOfPage.has(i) && lastCreated) {
-      const at = parseInstant(lastCreated);
-      if (at) sleep((1e9 - at.nanos) / 1e9 + 0.05);
+    if (between.has(i)) nextSecond(lastCreated);
+    // The pair (i, i+1) must land in one second: start it early in a second.
+    if (inside.has(i + 1)) {
+      const at = lastCreated ? parseInstant(lastCreated) : undefined;
+      if (at && at.nanos > 6e8) nextSecond(lastCreated);
     }
     const body = { name: `k6-page-${run}-${String(i).padStart(3, "0")}`, email };
     let res = createCustomer(creds, body, viaAdmin);
@@ -276,14 +317,11 @@ export function checkSeed(creds: AdminCredentials, seed: Seed): void {
     "the email filter lists only the seeded customers",
     () => `${foreign.length} other rows were listed (e.g. ${foreign.slice(0, 3).join(", ")})`,
   );
-  if (seed.ids.every((id) => walked.has(id))) {
-    reportMissing(what, [], w.boundaries, seed.ids.length);
-    return;
-  }
-  // Their created_at is needed to tell a skipped-by-design row from a lost one: one page lists them all.
+  // One page lists the whole set with its created_at: the cause of a loss, and which boundaries fell between seconds.
   const res = listPage(creds, { page_size: seed.ids.length + 1, email: seed.email }, `${CUSTOMERS_PAGE} (one page)`);
   const all = readPage(bodyJson(res));
   const rows = typeof all === "string" ? [] : all.rows;
+  countBetween(w.boundaries, rows);
   const missing = rows.filter((r) => !walked.has(r.id) && seed.ids.includes(r.id));
   const unlisted = seed.ids.filter((id) => !walked.has(id) && !rows.some((r) => r.id === id));
   holds(
@@ -315,6 +353,7 @@ export function checkUnfiltered(creds: AdminCredentials): void {
   const inRange = (r: Row): boolean =>
     (r.id === first.id || comesAfter(first, r)) && (w.complete || r.id === last.id || comesAfter(r, last));
   const missing = p.rows.filter((r) => !walked.has(r.id) && inRange(r));
+  countBetween(w.boundaries, p.rows);
   reportMissing("the unfiltered list", missing, w.boundaries, w.rows.length);
 }
 
@@ -336,4 +375,5 @@ export function paginationSetup(creds: AdminCredentials, n: number): PaginationD
 export function paginationIteration(creds: AdminCredentials, d: PaginationData): void {
   if (d.seed) checkSeed(creds, d.seed);
   checkUnfiltered(creds);
+  requireBetweenBoundaries();
 }

@@ -1,8 +1,8 @@
 // Setup-time checks that stop a misconfigured run at once, with the reason, instead of minutes of failed requests.
 import exec from "k6/execution";
 import { sleep } from "k6";
-import { cfg } from "./config";
-import { api, expect2xx, send, unreachable, type Response } from "./http";
+import { cfg, named } from "./config";
+import { api, bodyJson, expect2xx, isObject, send, unreachable, type Response } from "./http";
 import { error, redact } from "./log";
 
 /** Aborts the whole run (exit code 108) with a reason that never contains a secret. */
@@ -27,10 +27,18 @@ export function withRetry(fn: () => Response): Response {
   return res;
 }
 
+/** Valora answers GET /health with 200 {"status":"ok"} whatever its state (contract 9): anything else is not Valora. */
 export function assertReachable(): void {
-  const res = withRetry(() => send("GET", "/health", null, { name: "GET /health", timeout: "10s" }));
+  const res = withRetry(() => send("GET", "/health", null, { name: "GET /health", timeout: "10s", redirects: 0 }));
   if (unreachable(res)) {
-    abort(`BASE_URL ${cfg.baseUrl} is unreachable: ${res.error || "no answer"} (is Valora running there?)`);
+    abort(`${named("BASE_URL")} ${cfg.baseUrlShown} is unreachable: ${res.error || "no answer"} (is Valora running there?)`);
+  }
+  const b = bodyJson(res);
+  if (res.status !== 200 || !isObject(b) || b.status !== "ok") {
+    abort(
+      `${named("BASE_URL")} ${cfg.baseUrlShown} does not look like Valora's root URL: GET /health answered ${res.status}` +
+        `${res.status === 200 ? ' without {"status":"ok"}' : ""} (Valora serves /health, /api and /admin at its root)`,
+    );
   }
 }
 
@@ -44,14 +52,26 @@ export function assertApiKey(key: string = cfg.apiKey, what = "API_KEY"): void {
       expect: expect2xx,
     }),
   );
-  if (unreachable(res)) abort(`BASE_URL ${cfg.baseUrl} is unreachable: ${res.error || "no answer"}`);
+  if (unreachable(res)) abort(`${named("BASE_URL")} ${cfg.baseUrlShown} is unreachable: ${res.error || "no answer"}`);
+  const who = what === "API_KEY" ? named("API_KEY") : what;
   if (res.status === 401) {
-    abort(`${what} was refused by Valora (401 on GET /api/customers): the key is unknown, revoked or expired`);
+    abort(
+      `${who} was refused by Valora (401 on GET /api/customers): the key is unknown, revoked or expired` +
+        (what === "API_KEY" && !cfg.explicit.apiKey ? "; set API_KEY (dist/provision.js writes one)" : ""),
+    );
   }
   if (res.status === 403) {
-    abort(`${what} lacks the scope for GET /api/customers (403)`);
+    abort(`${who} lacks the scope for GET /api/customers (403)`);
+  }
+  if (res.status === 429) {
+    abort(`${who} is throttled (429 on GET /api/customers): wait for the limiter's window, or use another key`);
+  }
+  if (res.status >= 500) {
+    abort(`Valora failed: GET /api/customers answered ${res.status} (a server error, not a problem with ${what})`);
   }
   if (res.status < 200 || res.status >= 300) {
-    abort(`${what} check failed: GET /api/customers answered ${res.status}`);
+    abort(
+      `GET /api/customers answered ${res.status}, not 200: is ${named("BASE_URL")} ${cfg.baseUrlShown} Valora's root URL?`,
+    );
   }
 }

@@ -1,14 +1,27 @@
 // Provisioning a real Valora through its public API (contract 8.4), from an admin login: org, API key, meter,
 // product, price, price amount, customer, ACTIVE subscription and the Stripe webhook secret. Everything that exists
-// is reused: what can be looked up is looked up first; the subscription chain is only built when an ingest probe
-// shows the customer cannot ingest on the meter yet (product and price codes are then unique, so a half-finished
-// earlier run never collides with Valora's duplicate-code 500).
+// is reused, so a second run leaves every earlier environment file working: the API key and the webhook secrets
+// are taken from the variables or from an existing PROVISION_ENV_FILE and proven (a request, a signed canary
+// event) before anything is created; configuring a new webhook secret breaks every earlier signer (contract 9), so
+// it happens only when no known secret works, and then loudly. The subscription chain is only built when an ingest
+// probe shows the customer cannot ingest on the meter yet (product and price codes are then unique, so a
+// half-finished earlier run never collides with Valora's duplicate-code 500).
 import { randomBytes } from "k6/crypto";
 import * as valora from "k6/x/valora";
 import { cfg } from "./config";
 import http from "k6/http";
-import { admin, api, bodyJson, errorEnvelope, expect2xx, isObject, type AdminCredentials, type Response } from "./http";
-import { excerpt, registerSecret } from "./log";
+import {
+  admin,
+  api,
+  bodyJson,
+  errorEnvelope,
+  expect2xx,
+  isObject,
+  send,
+  type AdminCredentials,
+  type Response,
+} from "./http";
+import { excerpt, registerSecret, warn } from "./log";
 import { abort, assertReachable, withRetry } from "./preflight";
 import { login } from "./session";
 
@@ -17,7 +30,7 @@ export const PROVISION_CUSTOMER_EMAIL = "k6-provision@example.com";
 
 const expect2xxOr400 = http.expectedStatuses({ min: 200, max: 299 }, 400);
 
-export type Outcome = "reused" | "created" | "configured";
+export type Outcome = "reused" | "created" | "configured" | "REPLACED";
 
 export interface ProvisionResult {
   /** The environment the other scenarios read. Secret: only ever written to PROVISION_ENV_FILE. */
@@ -25,6 +38,53 @@ export interface ProvisionResult {
   /** What happened, step by step; nothing secret. */
   steps: { step: string; outcome: Outcome; detail: string }[];
   notChecked: Record<string, string>;
+  /** Values this run had to replace, each with why: printed loudly. */
+  replaced: string[];
+}
+
+/** Reads an environment file this scenario wrote (KEY='value' lines, POSIX single-quote escaping). */
+export function parseEnvFile(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+    if (!m) continue;
+    let v = m[2];
+    if (v.startsWith("'") && v.endsWith("'") && v.length >= 2) v = v.slice(1, -1).replace(/'\\''/g, "'");
+    out[m[1]] = v;
+  }
+  return out;
+}
+
+/** The environment an earlier run wrote to PROVISION_ENV_FILE, or {} when there is none. */
+function earlierEnv(): Record<string, string> {
+  let text: string | null;
+  try {
+    text = valora.readFile(cfg.provisionEnvFile);
+  } catch (e) {
+    abort(`PROVISION_ENV_FILE: cannot read "${cfg.provisionEnvFile}" (${String(e)})`);
+  }
+  if (text === null) return {};
+  const env = parseEnvFile(text);
+  for (const k of ["API_KEY", "WEBHOOK_SECRET", "ADYEN_HMAC_KEY", "ADMIN_SESSION", "ADMIN_PASSWORD"]) registerSecret(env[k]);
+  return env;
+}
+
+/** A signed failed-payment event (it changes no balance): accepted means Valora knows the secret. */
+function signedCanary(provider: "stripe" | "adyen", secret: string, customerId: string): Response {
+  let body: string;
+  let headers: Record<string, string> = { "Content-Type": "application/json" };
+  if (provider === "stripe") {
+    body = valora.stripeEvent({ type: "payment_intent.payment_failed", customerId }).body;
+    headers = { ...headers, "Stripe-Signature": valora.stripeSignatureHeader(body, secret) };
+  } else {
+    const ev = valora.adyenEvent({ eventCode: "AUTHORISATION", success: false, customerId });
+    body = valora.signAdyen(ev.body, { hmacKey: secret });
+  }
+  return send("POST", `/api/payments/webhooks/${provider}`, body, {
+    headers,
+    name: `POST /api/payments/webhooks/${provider} (provision canary)`,
+    expect: expect2xxOr400,
+  });
 }
 
 function dataOf(res: Response): Record<string, unknown> | undefined {
@@ -86,20 +146,28 @@ export function provision(): ProvisionResult {
   step("org", "reused", orgId);
   const creds: AdminCredentials = { token: session.token, orgId };
 
-  // 2. API key: the given one if Valora accepts it, else a new one.
+  // 2. API key: API_KEY, or the earlier environment file's, if Valora accepts it; else a new one.
+  const earlier = earlierEnv();
+  const replaced: string[] = [];
   let apiKey = "";
-  if (cfg.explicit.apiKey) {
+  const known: [string, string][] = [];
+  if (cfg.explicit.apiKey) known.push(["API_KEY", cfg.apiKey]);
+  if (earlier.API_KEY) known.push([`API_KEY of ${cfg.provisionEnvFile}`, earlier.API_KEY]);
+  for (const [from, candidate] of known) {
     const res = withRetry(() =>
       api("GET", "/api/customers", null, {
+        key: candidate,
         query: { page_size: 1 },
         name: "GET /api/customers (provision)",
         expect: expect2xx,
       }),
     );
     if (res.status === 200) {
-      apiKey = cfg.apiKey;
-      step("api key", "reused", "API_KEY");
+      apiKey = candidate;
+      step("api key", "reused", from);
+      break;
     }
+    replaced.push(`${from} was refused by Valora (${res.status} on GET /api/customers): a new API key was created`);
   }
   if (!apiKey) {
     const scopesRes = admin("GET", "/admin/api-keys/scopes", creds);
@@ -139,9 +207,10 @@ export function provision(): ProvisionResult {
 
   // 4. Customer: CUSTOMER_ID if set and known, else the provisioning customer found by its email, else a new one.
   let customerId: string | undefined;
-  if (cfg.explicit.customerId) {
-    const res = api("GET", `/api/customers/${cfg.customerId}`, null, { ...key, name: "GET /api/customers/:id" });
-    if (res.status === 200) customerId = cfg.customerId;
+  const wantCustomer = cfg.explicit.customerId ? cfg.customerId : earlier.CUSTOMER_ID;
+  if (wantCustomer) {
+    const res = api("GET", `/api/customers/${wantCustomer}`, null, { ...key, name: "GET /api/customers/:id" });
+    if (res.status === 200) customerId = wantCustomer;
   }
   if (!customerId) {
     const res = api("GET", "/api/customers", null, {
@@ -222,15 +291,26 @@ export function provision(): ProvisionResult {
     step("subscription", "created", `${subId} (ACTIVE)`);
   }
 
-  // 6. Payment providers: Stripe with WEBHOOK_SECRET or a generated one; Adyen when ADYEN_HMAC_KEY is given.
-  const webhookSecret = cfg.webhookSecret || `whsec_${randomHex(24)}`;
-  registerSecret(webhookSecret);
-  configureProvider(creds, "stripe", { webhook_secret: webhookSecret });
-  step("stripe webhook secret", "configured", cfg.webhookSecret ? "WEBHOOK_SECRET" : "generated");
-  if (cfg.adyenHmacKey) {
-    configureProvider(creds, "adyen", { hmac_key: cfg.adyenHmacKey });
-    step("adyen hmac key", "configured", "ADYEN_HMAC_KEY");
-  }
+  // 6. Payment providers. A known secret that Valora accepts is kept: configuring another one would break every
+  // earlier environment file. Only when none works is one configured, and a replaced config is said loudly.
+  const webhookSecret = providerSecret(creds, "stripe", customerId, step, replaced, {
+    variable: "WEBHOOK_SECRET",
+    given: cfg.webhookSecret,
+    earlier: earlier.WEBHOOK_SECRET,
+    fresh: () => `whsec_${randomHex(24)}`,
+    config: (secret) => ({ webhook_secret: secret }),
+  });
+  const adyenKey =
+    cfg.adyenHmacKey || earlier.ADYEN_HMAC_KEY
+      ? providerSecret(creds, "adyen", customerId, step, replaced, {
+          variable: "ADYEN_HMAC_KEY",
+          given: cfg.adyenHmacKey,
+          earlier: earlier.ADYEN_HMAC_KEY,
+          fresh: () => cfg.adyenHmacKey,
+          config: (secret) => ({ hmac_key: secret }),
+        })
+      : "";
+  for (const r of replaced) warn(`provision REPLACED a value: ${r}`);
 
   const env: Record<string, string> = {
     BASE_URL: cfg.baseUrl,
@@ -244,8 +324,61 @@ export function provision(): ProvisionResult {
     PAYMENT_PROVIDER: "stripe",
     WEBHOOK_SECRET: webhookSecret,
   };
-  if (cfg.adyenHmacKey) env.ADYEN_HMAC_KEY = cfg.adyenHmacKey;
-  return { env, steps, notChecked: {} };
+  if (adyenKey) env.ADYEN_HMAC_KEY = adyenKey;
+  return { env, steps, notChecked: {}, replaced };
+}
+
+interface SecretSource {
+  variable: string;
+  given: string;
+  earlier: string | undefined;
+  /** The secret to configure when no known one works. */
+  fresh: () => string;
+  config: (secret: string) => Record<string, string>;
+}
+
+/** A provider secret that Valora accepts: a known one if any works, else a configured one (loudly, if replacing). */
+function providerSecret(
+  creds: AdminCredentials,
+  provider: "stripe" | "adyen",
+  customerId: string,
+  step: (name: string, outcome: Outcome, detail: string) => void,
+  replaced: string[],
+  src: SecretSource,
+): string {
+  const label = provider === "stripe" ? "stripe webhook secret" : "adyen hmac key";
+  const candidates: [string, string][] = [];
+  if (src.given) candidates.push([src.variable, src.given]);
+  if (src.earlier && src.earlier !== src.given) {
+    candidates.push([`${src.variable} of ${cfg.provisionEnvFile}`, src.earlier]);
+  }
+  for (const [from, secret] of candidates) {
+    registerSecret(secret);
+    const res = signedCanary(provider, secret, customerId);
+    if (res.status === 200) {
+      step(label, "reused", `${from} (Valora accepts it)`);
+      return secret;
+    }
+  }
+  const secret = candidates.length > 0 && src.given ? src.given : src.fresh();
+  registerSecret(secret);
+  const existing = admin("GET", "/admin/payment-providers", creds, null, { name: "GET /admin/payment-providers" });
+  const b = bodyJson(existing);
+  const had =
+    isObject(b) && Array.isArray(b.configs) && b.configs.some((c) => isObject(c) && c.provider === provider);
+  configureProvider(creds, provider, src.config(secret));
+  if (had) {
+    const tried = candidates.map(([from]) => from).join(" and ");
+    replaced.push(
+      `${src.variable}: the ${provider} secret of org ${creds.orgId} was replaced` +
+        (tried ? ` (${tried} ${candidates.length > 1 ? "were" : "was"} refused by Valora)` : " (no known secret: set WEBHOOK_SECRET, or keep the earlier environment file, to reuse it)") +
+        `: every earlier environment file's ${src.variable} stops working`,
+    );
+    step(label, "REPLACED", src.given ? src.variable : "generated");
+  } else {
+    step(label, "configured", src.given ? src.variable : "generated");
+  }
+  return secret;
 }
 
 function errorCodes(res: Response): string[] {

@@ -45,7 +45,7 @@ export function login(email: string, password: string): LoginResult | string {
       redirects: 0,
     }),
   );
-  if (unreachable(res)) return `BASE_URL ${cfg.baseUrl} is unreachable: ${res.error || "no answer"}`;
+  if (unreachable(res)) return `BASE_URL ${cfg.baseUrlShown} is unreachable: ${res.error || "no answer"}`;
   if (res.status === 401) return "ADMIN_EMAIL/ADMIN_PASSWORD were refused (401 on POST /auth/login)";
   if (res.status !== 200) return `POST /auth/login answered ${res.status}`;
   let token: string;
@@ -75,7 +75,7 @@ function me(token: string): Me | string {
       redirects: 0,
     }),
   );
-  if (unreachable(res)) return `BASE_URL ${cfg.baseUrl} is unreachable: ${res.error || "no answer"}`;
+  if (unreachable(res)) return `BASE_URL ${cfg.baseUrlShown} is unreachable: ${res.error || "no answer"}`;
   if (res.status === 401) return "the admin session is invalid, expired or revoked (401 on GET /auth/me)";
   if (res.status !== 200) return `GET /auth/me answered ${res.status}`;
   const body = bodyJson(res);

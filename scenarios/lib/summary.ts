@@ -1,9 +1,12 @@
 // End-of-test reports, written by every scenario's handleSummary: a compact text summary on stdout and, with
 // REPORT_DIR, <scenario>.summary.json, <scenario>.junit.xml and <scenario>.invariants.md. setup() data never
 // reaches any of them: k6 hands it over as `setup_data`, and it holds sessions and keys.
+import * as valora from "k6/x/valora";
+import { invariantsOf, type InvariantName, type ScenarioName } from "./catalog";
 import { cfg } from "./config";
-import { advisory, INVARIANTS, noSampleReason, runtimeReason, type InvariantName, type NotChecked } from "./invariants";
+import { description } from "./invariants";
 import { redact } from "./log";
+import { classify, interruption, setupReasons, verdictOf, type InvariantResult, type Verdict } from "./verdict";
 
 interface MetricData {
   type: string;
@@ -20,17 +23,6 @@ export interface SummaryData {
   [key: string]: unknown;
 }
 
-export type Status = "held" | "violated" | "finding" | "not checked";
-
-export interface InvariantResult {
-  name: InvariantName;
-  status: Status;
-  passes: number;
-  fails: number;
-  /** Why not checked, or what the finding means. */
-  note: string;
-}
-
 interface ThresholdResult {
   metric: string;
   expr: string;
@@ -42,13 +34,13 @@ interface ThresholdResult {
 /** Trend stats every scenario asks k6 for. */
 export const TREND_STATS = ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)"];
 
-function notCheckedOf(data: SummaryData): NotChecked {
-  const s = data.setup_data;
-  if (s && typeof s === "object" && "notChecked" in s) {
-    const nc = (s as { notChecked?: unknown }).notChecked;
-    if (nc && typeof nc === "object") return nc as NotChecked;
+// A missing REPORT_DIR is created at init, so the reports are never lost to a missing directory at the end.
+if (cfg.reportDir) {
+  try {
+    valora.ensureDir(cfg.reportDir);
+  } catch (e) {
+    throw `invalid configuration: REPORT_DIR: cannot create the directory "${cfg.reportDir}" (${String(e)})`;
   }
-  return {};
 }
 
 /** Every scenario's setup returns an object; none reaching handleSummary means setup failed and the run aborted. */
@@ -57,33 +49,10 @@ function setupFailed(data: SummaryData): boolean {
 }
 
 export function invariantResults(data: SummaryData, names: readonly InvariantName[]): InvariantResult[] {
-  const notChecked = notCheckedOf(data);
-  const aborted = setupFailed(data);
+  const facts = { setupAborted: setupFailed(data), notChecked: setupReasons(data.setup_data) };
   return names.map((name) => {
     const v = data.metrics[`checks{invariant:${name}}`]?.values ?? {};
-    const passes = v.passes ?? 0;
-    const fails = v.fails ?? 0;
-    const runtime = data.metrics[`invariant_not_checked{invariant:${name}}`]?.values.count ?? 0;
-    let status: Status;
-    let note = "";
-    if (fails > 0) {
-      status = advisory(name) ? "finding" : "violated";
-      if (status === "finding") {
-        note =
-          name === "webhook_rejects_stale_timestamp"
-            ? "stale signatures are accepted (reported only; STRICT_WEBHOOK_TIMESTAMP=true makes this fail)"
-            : "a documented Valora limitation, reported only";
-      }
-    } else if (passes > 0) {
-      status = "held";
-    } else {
-      status = "not checked";
-      note =
-        (runtime > 0 ? runtimeReason(name) : undefined) ??
-        notChecked[name] ??
-        (aborted ? "setup failed, the run was aborted (see its reason above)" : noSampleReason(name));
-    }
-    return { name, status, passes, fails, note };
+    return classify(name, { passes: v.passes ?? 0, fails: v.fails ?? 0 }, facts);
   });
 }
 
@@ -117,23 +86,41 @@ function pad(s: string, n: number): string {
 
 const isInvariantThreshold = (t: ThresholdResult): boolean => t.metric.startsWith("checks{invariant:");
 
-function verdict(th: ThresholdResult[], aborted: boolean): string {
-  const failed = th.filter((t) => !t.ok).length;
-  if (aborted) return "ABORTED (setup failed)";
-  return failed === 0 ? "PASSED" : `FAILED (${failed} of ${th.length} thresholds)`;
+const MARK: Record<InvariantResult["status"], string> = {
+  held: "✓",
+  violated: "✗",
+  accepted: "!",
+  "not checked": "-",
+  "not visible": "?",
+};
+
+function verdictLine(v: Verdict): string {
+  return v.name;
 }
+
+/** Lines printed under a scenario's verdict: the notes that explain a result (limiter on, accepted defects). */
+export type Notes = string[];
 
 function text(
   scenario: string,
   data: SummaryData,
   th: ThresholdResult[],
   inv: InvariantResult[],
-  aborted: boolean,
+  v: Verdict,
+  notes: Notes,
+  thresholdsOn: boolean,
 ): string {
   const secs = ((data.state?.testRunDurationMs ?? 0) / 1000).toFixed(1);
   const lines: string[] = [];
   lines.push("");
-  lines.push(`valora-k6 · ${scenario} · ${secs}s · ${verdict(th, aborted)}`);
+  lines.push(`valora-k6 · ${scenario} · ${secs}s · ${verdictLine(v)}`);
+  if (v.name !== "PASSED") for (const r of v.reasons) lines.push(`  ${r}`);
+  if (!thresholdsOn) lines.push("  (--no-thresholds: k6 evaluated no threshold; the verdict comes from the invariants)");
+  const accepted = inv.filter((i) => i.status === "accepted");
+  if (accepted.length > 0) {
+    lines.push(`  accepted violations: ${accepted.map((i) => i.name).join(", ")} (ACCEPT_VIOLATIONS)`);
+  }
+  for (const n of notes) lines.push(`  note: ${n}`);
 
   const plain = th.filter((t) => !isInvariantThreshold(t));
   if (plain.length > 0) {
@@ -148,10 +135,9 @@ function text(
     lines.push("", "Invariants");
     const w = Math.max(...inv.map((i) => i.name.length));
     for (const i of inv) {
-      const mark = i.status === "held" ? "✓" : i.status === "violated" ? "✗" : i.status === "finding" ? "!" : "-";
       const counts = i.passes + i.fails > 0 ? `${i.fails} of ${i.passes + i.fails} failed` : "";
       const detail = i.status === "held" ? `${i.passes} checks` : [counts, i.note].filter(Boolean).join("; ");
-      lines.push(`  ${mark} ${pad(i.name, w)}  ${pad(i.status.toUpperCase(), 11)}  ${detail}`);
+      lines.push(`  ${MARK[i.status]} ${pad(i.name, w)}  ${pad(i.status.toUpperCase(), 11)}  ${detail}`);
     }
   }
 
@@ -168,9 +154,9 @@ function text(
     for (const k of trends) {
       const m = data.metrics[k];
       const unit = m.contains === "time" ? "ms" : "";
-      const v = m.values;
+      const val = m.values;
       lines.push(
-        `  ${pad(k, w)}  ${pad(fmt(v.avg, unit), 10)} ${pad(fmt(v["p(95)"], unit), 10)} ${pad(fmt(v["p(99)"], unit), 10)} ${fmt(v.max, unit)}`,
+        `  ${pad(k, w)}  ${pad(fmt(val.avg, unit), 10)} ${pad(fmt(val["p(95)"], unit), 10)} ${pad(fmt(val["p(99)"], unit), 10)} ${fmt(val.max, unit)}`,
       );
     }
   }
@@ -193,69 +179,73 @@ function xml(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
-function junit(
-  scenario: string,
-  data: SummaryData,
-  th: ThresholdResult[],
-  inv: InvariantResult[],
-  aborted: boolean,
-): string {
+function junit(scenario: string, data: SummaryData, th: ThresholdResult[], inv: InvariantResult[], v: Verdict): string {
   const cases: string[] = [];
   let failures = 0;
   let skipped = 0;
-  if (aborted) {
+  const cls = xml(scenario);
+  // The verdict itself is a test case, so a report reader sees INCOMPLETE and INTERRUPTED as failures too.
+  if (v.name === "PASSED") {
+    cases.push(`    <testcase classname="${cls}" name="verdict"><system-out>PASSED</system-out></testcase>`);
+  } else {
     failures++;
     cases.push(
-      `    <testcase classname="${xml(scenario)}" name="setup">\n      <failure message="setup failed: the run was aborted"/>\n    </testcase>`,
+      `    <testcase classname="${cls}" name="verdict">\n      <failure message="${xml(`${v.name}: ${v.reasons.join("; ")}`)}"/>\n    </testcase>`,
     );
   }
   for (const t of th.filter((x) => !isInvariantThreshold(x))) {
     const name = xml(`${t.metric}: ${t.expr}`);
     if (t.ok) {
-      cases.push(`    <testcase classname="${xml(scenario)}.thresholds" name="${name}"/>`);
+      cases.push(`    <testcase classname="${cls}.thresholds" name="${name}"/>`);
     } else {
       failures++;
       cases.push(
-        `    <testcase classname="${xml(scenario)}.thresholds" name="${name}">\n` +
+        `    <testcase classname="${cls}.thresholds" name="${name}">\n` +
           `      <failure message="${xml(`threshold crossed: ${t.expr} (actual ${fmt(t.actual, t.unit)})`)}"/>\n    </testcase>`,
       );
     }
   }
   for (const i of inv) {
-    const open = `    <testcase classname="${xml(scenario)}.invariants" name="${xml(i.name)}"`;
+    const open = `    <testcase classname="${cls}.invariants" name="${xml(i.name)}"`;
+    const counts = `${i.fails} of ${i.passes + i.fails} checks failed`;
     if (i.status === "violated") {
       failures++;
-      cases.push(
-        `${open}>\n      <failure message="${xml(`${i.fails} of ${i.passes + i.fails} checks failed: ${INVARIANTS[i.name]}`)}"/>\n    </testcase>`,
-      );
-    } else if (i.status === "not checked") {
-      skipped++;
-      cases.push(`${open}>\n      <skipped message="${xml(i.note)}"/>\n    </testcase>`);
-    } else if (i.status === "finding") {
-      cases.push(
-        `${open}>\n      <system-out>${xml(`finding: ${i.note} (${i.fails} of ${i.passes + i.fails})`)}</system-out>\n    </testcase>`,
-      );
+      cases.push(`${open}>\n      <failure message="${xml(`${counts}: ${description(i.name)}`)}"/>\n    </testcase>`);
+    } else if (i.status === "not checked" || i.status === "not visible") {
+      if (i.optional) {
+        skipped++;
+        cases.push(`${open}>\n      <skipped message="${xml(`${i.status}: ${i.note}`)}"/>\n    </testcase>`);
+      } else {
+        failures++;
+        cases.push(`${open}>\n      <failure message="${xml(`${i.status}: ${i.note}`)}"/>\n    </testcase>`);
+      }
+    } else if (i.status === "accepted") {
+      cases.push(`${open}>\n      <system-out>${xml(`ACCEPTED: ${counts}; ${i.note}`)}</system-out>\n    </testcase>`);
     } else {
       cases.push(`${open}/>`);
     }
   }
   const secs = ((data.state?.testRunDurationMs ?? 0) / 1000).toFixed(3);
+  const attrs = `tests="${cases.length}" failures="${failures}" skipped="${skipped}" time="${secs}"`;
   return (
     `<?xml version="1.0" encoding="UTF-8"?>\n` +
-    `<testsuites name="valora-k6" tests="${cases.length}" failures="${failures}" skipped="${skipped}" time="${secs}">\n` +
-    `  <testsuite name="${xml(scenario)}" tests="${cases.length}" failures="${failures}" skipped="${skipped}" time="${secs}">\n` +
+    `<testsuites name="valora-k6" ${attrs}>\n` +
+    `  <testsuite name="${cls}" ${attrs}>\n` +
+    `    <properties><property name="verdict" value="${v.name}"/></properties>\n` +
     `${cases.join("\n")}\n  </testsuite>\n</testsuites>\n`
   );
 }
 
-function markdown(scenario: string, inv: InvariantResult[], aborted: boolean): string {
-  const lines = [`# Invariants: ${scenario}`, ""];
-  if (aborted) lines.push("**The run was aborted: setup failed.**", "");
+function markdown(scenario: string, inv: InvariantResult[], v: Verdict, notes: Notes): string {
+  const lines = [`# Invariants: ${scenario}`, "", `**Verdict: ${v.name}**`, ""];
+  for (const r of v.name === "PASSED" ? [] : v.reasons) lines.push(`- ${r}`);
+  for (const n of notes) lines.push(`- note: ${n}`);
+  if (v.name !== "PASSED" || notes.length > 0) lines.push("");
   lines.push("| Invariant | Status | Checks | Details |", "|---|---|---|---|");
   for (const i of inv) {
     const checks = i.passes + i.fails > 0 ? `${i.passes} held, ${i.fails} failed` : "-";
-    const status = i.status === "violated" ? "**violated**" : i.status;
-    const detail = `${INVARIANTS[i.name]}${i.note ? ` — ${i.note}` : ""}`.replace(/\|/g, "\\|");
+    const status = i.status === "violated" ? "**violated**" : i.status === "accepted" ? "**accepted**" : i.status;
+    const detail = `${description(i.name)}${i.note ? ` — ${i.note}` : ""}`.replace(/\|/g, "\\|");
     lines.push(`| \`${i.name}\` | ${status} | ${checks} | ${detail} |`);
   }
   lines.push("");
@@ -265,31 +255,44 @@ function markdown(scenario: string, inv: InvariantResult[], aborted: boolean): s
 export interface ReportExtras {
   /** Lines printed before the summary (redacted like everything on stdout). */
   preface?: string[];
+  /** Notes printed under the verdict, in every report. */
+  notes?: Notes;
   /** Files written as given: the caller vouches that they may hold what they hold. */
   files?: Record<string, string>;
 }
 
-/** handleSummary for a scenario: stdout always, the three report files when REPORT_DIR is set. */
-export function report(
-  scenario: string,
-  data: SummaryData,
-  invariants: readonly InvariantName[],
-  extras: ReportExtras = {},
-): Record<string, string> {
-  const inv = invariantResults(data, invariants);
-  const aborted = setupFailed(data);
+/** What a report knows of a run: the verdict and each invariant's result. */
+export interface RunReport {
+  verdict: Verdict;
+  invariants: InvariantResult[];
+}
+
+export function evaluate(data: SummaryData, scenario: ScenarioName): RunReport & { thresholds: ThresholdResult[] } {
+  const inv = invariantResults(data, invariantsOf(scenario));
   const { setup_data: _dropped, ...clean } = data;
   const th = thresholdResults(clean as SummaryData);
+  const failedThresholds = th.filter((t) => !t.ok && !isInvariantThreshold(t)).map((t) => `${t.metric}: ${t.expr}`);
+  const v = verdictOf({ results: inv, failedThresholds, interrupted: interruption(), setupAborted: setupFailed(data) });
+  return { verdict: v, invariants: inv, thresholds: th };
+}
+
+/** handleSummary for a scenario: stdout always, the three report files when REPORT_DIR is set. */
+export function report(scenario: ScenarioName, data: SummaryData, extras: ReportExtras = {}): Record<string, string> {
+  const { verdict: v, invariants: inv, thresholds: th } = evaluate(data, scenario);
+  const { setup_data: _dropped, ...clean } = data;
+  const notes = extras.notes ?? [];
+  const thresholdsOn = valora.runStatus().thresholds;
   const preface = extras.preface && extras.preface.length > 0 ? `\n${extras.preface.join("\n")}\n` : "";
   const out: Record<string, string> = {
     ...(extras.files ?? {}),
-    stdout: redact(preface + text(scenario, clean as SummaryData, th, inv, aborted)),
+    stdout: redact(preface + text(scenario, clean as SummaryData, th, inv, v, notes, thresholdsOn)),
   };
   if (cfg.reportDir) {
     const base = `${cfg.reportDir}/${scenario}`;
-    out[`${base}.summary.json`] = redact(JSON.stringify(clean, null, 2));
-    out[`${base}.junit.xml`] = redact(junit(scenario, clean as SummaryData, th, inv, aborted));
-    out[`${base}.invariants.md`] = redact(markdown(scenario, inv, aborted));
+    const json = { ...clean, valora_k6: { verdict: v.name, reasons: v.reasons, notes, invariants: inv } };
+    out[`${base}.summary.json`] = redact(JSON.stringify(json, null, 2));
+    out[`${base}.junit.xml`] = redact(junit(scenario, clean as SummaryData, th, inv, v));
+    out[`${base}.invariants.md`] = redact(markdown(scenario, inv, v, notes));
   }
   return out;
 }
