@@ -34,7 +34,7 @@ type cursor struct {
 }
 
 // encodeCursor is Valora's page token: standard, padded base64 of {"id","created_at"} with created_at in whole
-// seconds.
+// seconds (RFC 3339 drops the fraction: the time is truncated, not rounded).
 func encodeCursor(c *customer) string {
 	b, _ := json.Marshal(cursor{ID: c.ID.String(), CreatedAt: c.CreatedAt.Format(time.RFC3339)})
 	return base64.StdEncoding.EncodeToString(b)
@@ -152,8 +152,10 @@ func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request, rc reqCtx
 			continue
 		}
 		if hasCursor {
-			// Valora: id < cursor.id AND created_at < cursor.created_at, both strict. Rows that share the
-			// cursor row's created_at second are skipped, which is why the fixture gives every row its own second.
+			// Valora: id < cursor.id AND created_at < cursor.created_at, both strict, against a cursor time cut
+			// to whole seconds. So every row created in the same second as the page's last row (its created_at
+			// is that second plus a fraction, never before it) is lost, as in Valora; the fixture gives every
+			// row its own second so that walking it loses nothing.
 			after := c.ID < curID && c.CreatedAt.Before(curTime)
 			if repeat && c.ID == curID {
 				after = true
@@ -223,7 +225,9 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request, rc reqCt
 		writeError(w, errInvalid("invalid_email"))
 		return
 	}
-	now := time.Now().UTC()
+	// Postgres keeps timestamps to the microsecond: rows created within one second keep distinct, sub-second
+	// created_at values, which the whole-second page token cannot tell apart.
+	now := time.Now().UTC().Truncate(time.Microsecond)
 	c := &customer{ID: s.gen.Next(), OrgID: rc.orgID, Name: name, Email: email, CreatedAt: now, UpdatedAt: now}
 	s.st.mu.Lock()
 	s.st.insertCustomer(c)

@@ -3,6 +3,7 @@ package standin
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"strconv"
 	"testing"
@@ -239,4 +240,80 @@ func TestCustomersCreateGetAndTenants(t *testing.T) {
 	}
 	wantEnvelope(t, h.do("GET", "/api/customers/"+h.fx.CustomerID, "", other), 404, "not_found", "", "")
 	wantEnvelope(t, h.do("GET", "/api/customers/"+h.fx.OtherCustomerID, "", h.key()), 404, "not_found", "", "")
+}
+
+// TestPaginationLosesSameSecondRows is contract 3.1 as Valora behaves: created_at is kept to the microsecond, the
+// page token keeps whole seconds, and the next page asks for id < cursor.id AND created_at < cursor.created_at. So
+// the rows created in the same second as a page's last row, but not on that page, are never seen.
+func TestPaginationLosesSameSecondRows(t *testing.T) {
+	h := start(t, Config{Customers: 1})
+	var created []customerView
+	for attempt := 0; ; attempt++ {
+		// Start just after a second boundary, so that ten creations fit in one second.
+		time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second + 20*time.Millisecond)))
+		created = created[:0]
+		for i := 0; i < 10; i++ {
+			r := h.do("POST", "/api/customers", fmt.Sprintf(`{"name":"same-second-%d","email":"s%d@example.com"}`, i, i), h.key())
+			wantStatus(t, r, 200)
+			var body struct{ Data customerView }
+			if err := json.Unmarshal(r.body, &body); err != nil {
+				t.Fatal(err)
+			}
+			created = append(created, body.Data)
+		}
+		if created[0].CreatedAt.Truncate(time.Second).Equal(created[9].CreatedAt.Truncate(time.Second)) {
+			break
+		}
+		if attempt == 3 {
+			t.Fatal("could not create ten customers within one second")
+		}
+	}
+	// Stored at microsecond precision, as Postgres keeps them: distinct, sub-second, no nanoseconds.
+	fractional := 0
+	for i, c := range created {
+		if c.CreatedAt.Nanosecond()%1000 != 0 {
+			t.Fatalf("created_at %v has sub-microsecond digits", c.CreatedAt)
+		}
+		if c.CreatedAt.Nanosecond() != 0 {
+			fractional++
+		}
+		if i > 0 && !c.CreatedAt.After(created[i-1].CreatedAt) {
+			t.Fatalf("created_at does not increase: %v then %v", created[i-1].CreatedAt, c.CreatedAt)
+		}
+	}
+	if fractional == 0 {
+		t.Fatal("no created_at has a sub-second part")
+	}
+
+	res := walkPages(t, h, "/api/customers", 3, h.key())
+	seen := map[string]bool{}
+	for _, id := range res.ids {
+		seen[id] = true
+	}
+	// Page 1 is the three newest; the seven older rows of that second are skipped; the fixture's two customers,
+	// each in an earlier second, follow.
+	for i, c := range created {
+		if want := i >= 7; seen[c.ID] != want {
+			t.Errorf("customer %d of the second: seen %v, want %v", i, seen[c.ID], want)
+		}
+	}
+	if len(res.ids) != 3+2 || !seen[h.fx.CustomerID] {
+		t.Fatalf("walk saw %d customers %v, want the 3 newest and the 2 fixture customers", len(res.ids), res.ids)
+	}
+	// The first token carries the second of the page's last row, without its fraction.
+	raw, err := base64.StdEncoding.DecodeString(res.tokens[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cur map[string]string
+	if err := json.Unmarshal(raw, &cur); err != nil {
+		t.Fatal(err)
+	}
+	if want := created[7].CreatedAt.Truncate(time.Second).Format(time.RFC3339); cur["id"] != created[7].ID || cur["created_at"] != want {
+		t.Fatalf("token %s, want id %s created_at %s", raw, created[7].ID, want)
+	}
+	// One page large enough holds them all: nothing is missing from the store.
+	if all := walkPages(t, h, "/api/customers", 100, h.key()); len(all.ids) != 12 {
+		t.Fatalf("one page of 100 holds %d customers, want 12", len(all.ids))
+	}
 }

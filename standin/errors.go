@@ -32,6 +32,9 @@ var (
 	// errInternal covers everything Valora does not map: JSON decode errors on /api/usage, unique-key
 	// violations, ad-hoc errors.
 	errInternal = &apiError{status: http.StatusInternalServerError, typ: "internal_error", msg: "internal server error"}
+	// errBodyTooLarge answers a body over Config.MaxBodyBytes. Valora has no body cap and so no such error; the
+	// stand-in's shape follows its envelope.
+	errBodyTooLarge = &apiError{status: http.StatusRequestEntityTooLarge, typ: "payload_too_large", msg: "payload too large"}
 )
 
 // errValidation is a structured validation error (newValidationError in Valora).

@@ -13,8 +13,8 @@ type Fault string
 const (
 	FaultIngestDuplicate Fault = "ingest-duplicate" // a retried or concurrent usage event with a known key creates a second record (new id)
 	FaultIngestSharedID  Fault = "ingest-shared-id" // distinct usage events are answered with ids another event already got
-	FaultWebhookReplay   Fault = "webhook-replay"   // replayed/concurrent duplicate webhooks are processed again (the balance changes each time)
-	FaultWebhookUnsigned Fault = "webhook-unsigned" // webhook signatures are not checked (any/missing/wrong signature accepted; the org is the first active config's)
+	FaultWebhookReplay   Fault = "webhook-replay"   // replayed/concurrent duplicate webhooks are processed again (each delivery queues its own billing event, so the balance changes once per delivery when the rollup applies them)
+	FaultWebhookUnsigned Fault = "webhook-unsigned" // webhook signatures are not checked (any/missing/wrong signature accepted; the org is the first active config's). Stripe and Adyen only in practice: a real Braintree form never reaches its check, healthy or faulty, because every non-JSON body is refused with invalid_payload first, as in Valora
 	FaultAPIKeyAny       Fault = "apikey-any"       // a wrong, malformed or missing API key is accepted (as the fixture org)
 	FaultOrgHeader       Fault = "org-header"       // X-Org-Id / org_id / orgId on /api are honoured instead of refused
 	FaultPageRepeat      Fault = "page-repeat"      // pagination repeats the last row of a page at the start of the next

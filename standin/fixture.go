@@ -36,13 +36,20 @@ type Fixture struct {
 	// Customers is how many customers org Main has: the k6 customer plus Config.Customers for pagination.
 	Customers int
 
-	// A second org, to prove tenant separation: its own owner, key, meter and customer with an ACTIVE subscription.
+	// A second org (tenant B), to prove tenant separation: its own owner, API key, meter and customer with an
+	// ACTIVE subscription on it, and its own Stripe webhook secret. OtherAPIKey and OtherWebhookSecret are secrets.
 	OtherOrgID, OtherAPIKey, OtherCustomerID, OtherOwnerEmail string
+	OtherMeterCode, OtherWebhookSecret                        string
+
+	// RollupInterval is how often the server's rollup applies pending billing events to the balances: a
+	// delivered payment shows on the dashboard up to one interval later (more when over 50 are pending).
+	RollupInterval time.Duration
 
 	orgID, ownerID ids.ID
 }
 
-// Env returns the environment variables a scenario reads, for a server at baseURL.
+// Env returns the environment variables a scenario reads, for a server at baseURL. SecretEnvKeys says which of
+// them are secrets.
 func (f Fixture) Env(baseURL string) map[string]string {
 	return map[string]string{
 		"BASE_URL":              baseURL,
@@ -58,13 +65,30 @@ func (f Fixture) Env(baseURL string) map[string]string {
 		"ADYEN_HMAC_KEY":        f.AdyenHMACKey,
 		"BRAINTREE_PUBLIC_KEY":  f.BraintreePublicKey,
 		"BRAINTREE_PRIVATE_KEY": f.BraintreePrivateKey,
+		// How long the balance takes to move after a payment, as a k6 duration ("1m", "2s").
+		"VALORA_ROLLUP_INTERVAL": k6Duration(f.RollupInterval),
+		// Tenant B, for tenant-isolation checks.
+		"TENANT_B_API_KEY":        f.OtherAPIKey,
+		"TENANT_B_ORG_ID":         f.OtherOrgID,
+		"TENANT_B_CUSTOMER_ID":    f.OtherCustomerID,
+		"TENANT_B_METER_CODE":     f.OtherMeterCode,
+		"TENANT_B_WEBHOOK_SECRET": f.OtherWebhookSecret,
 	}
 }
 
 // EnvKeys lists the keys of Env in a stable order.
 func EnvKeys() []string {
 	return []string{"BASE_URL", "API_KEY", "ORG_ID", "CUSTOMER_ID", "METER_CODE", "ADMIN_EMAIL", "ADMIN_PASSWORD",
-		"ADMIN_SESSION", "PAYMENT_PROVIDER", "WEBHOOK_SECRET", "ADYEN_HMAC_KEY", "BRAINTREE_PUBLIC_KEY", "BRAINTREE_PRIVATE_KEY"}
+		"ADMIN_SESSION", "PAYMENT_PROVIDER", "WEBHOOK_SECRET", "ADYEN_HMAC_KEY", "BRAINTREE_PUBLIC_KEY", "BRAINTREE_PRIVATE_KEY",
+		"VALORA_ROLLUP_INTERVAL",
+		"TENANT_B_API_KEY", "TENANT_B_ORG_ID", "TENANT_B_CUSTOMER_ID", "TENANT_B_METER_CODE", "TENANT_B_WEBHOOK_SECRET"}
+}
+
+// SecretEnvKeys lists the keys of Env whose values are secrets (keys, passwords, sessions, signing secrets): they
+// belong in logs and reports only redacted.
+func SecretEnvKeys() []string {
+	return []string{"API_KEY", "ADMIN_PASSWORD", "ADMIN_SESSION", "WEBHOOK_SECRET", "ADYEN_HMAC_KEY", "BRAINTREE_PRIVATE_KEY",
+		"TENANT_B_API_KEY", "TENANT_B_WEBHOOK_SECRET"}
 }
 
 // seededBase is the fixture clock's start when Config.Seed is set, so that ids and timestamps repeat too.
@@ -108,6 +132,7 @@ func (s *Server) buildFixture() error {
 	st := s.st
 	f := &s.fixture
 	f.AdminEmail, f.AdminPassword, f.MeterCode, f.OrgName = strings.ToLower(cfg.AdminEmail), cfg.AdminPassword, "api_calls", "Main"
+	f.RollupInterval = cfg.RollupInterval
 
 	// Org Main with its owner, as seed.EnsureMainOrgAndAdmin makes them.
 	mainOrg := &org{ID: next(), Name: "Main", Slug: "main", CreatedAt: clock.t}
@@ -156,7 +181,7 @@ func (s *Server) buildFixture() error {
 	f.Customers = cfg.Customers + 1
 	clock.t = clock.t.Add(time.Second)
 	otherSetup := s.seedBilling(otherOrg.ID, "other-k6", "other-k6@example.com", next, clock)
-	f.OtherCustomerID = otherSetup.customer.String()
+	f.OtherCustomerID, f.OtherMeterCode = otherSetup.customer.String(), otherSetup.meterCode
 
 	// Payment provider configs of org Main: one per provider with an adapter.
 	secret, err := random(24)
@@ -190,6 +215,14 @@ func (s *Server) buildFixture() error {
 		st.providerConfigs = append(st.providerConfigs, &providerConfig{ID: next(), OrgID: mainOrg.ID,
 			Provider: pc.provider, Config: pc.cfg, Active: true, CreatedAt: clock.t, UpdatedAt: clock.t})
 	}
+	// Org Other's own Stripe secret, configured after Main's: a webhook tries Main's config first, then Other's.
+	otherSecret, err := random(24)
+	if err != nil {
+		return err
+	}
+	f.OtherWebhookSecret = "whsec_" + base64.RawURLEncoding.EncodeToString(otherSecret)
+	st.providerConfigs = append(st.providerConfigs, &providerConfig{ID: next(), OrgID: otherOrg.ID, Provider: "stripe",
+		Config: map[string]any{"webhook_secret": f.OtherWebhookSecret}, Active: true, CreatedAt: clock.t, UpdatedAt: clock.t})
 
 	// Two pagination customers with a balance, so the dashboard shows every payment status.
 	if list := st.customersByOrg[mainOrg.ID]; cfg.Customers >= 2 {
@@ -221,6 +254,7 @@ func (s *Server) buildFixture() error {
 
 type billingSetup struct {
 	customer, meter, product, price, amount, subscription ids.ID
+	meterCode                                             string
 }
 
 // seedBilling creates meter api_calls, a product with a PER_UNIT metered monthly price and its USD amount, and a
@@ -251,5 +285,5 @@ func (s *Server) seedBilling(orgID ids.ID, name, email string, next func() ids.I
 	st.insertCustomer(c)
 	st.subscriptions[sub.ID] = sub
 	st.activeSub[orgCustomer{orgID, c.ID}] = sub.ID
-	return billingSetup{customer: c.ID, meter: m.ID, product: p.ID, price: pr.ID, amount: a.ID, subscription: sub.ID}
+	return billingSetup{customer: c.ID, meter: m.ID, product: p.ID, price: pr.ID, amount: a.ID, subscription: sub.ID, meterCode: m.Code}
 }

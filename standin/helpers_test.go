@@ -32,6 +32,9 @@ func start(t testing.TB, cfg Config) *harness {
 	if cfg.Customers == 0 {
 		cfg.Customers = 40
 	}
+	if cfg.RollupInterval == 0 {
+		cfg.RollupInterval = time.Hour // tests tick the rollup themselves (rollupOnce, settle)
+	}
 	s, err := New(cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)

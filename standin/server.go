@@ -10,10 +10,14 @@
 //	env := s.Fixture().Env(base) // BASE_URL, API_KEY, ORG_ID, … for k6
 //	s.SetFaults(standin.FaultIngestDuplicate) // now ingest_idempotency must fail
 //
+// Dashboard balances move as in Valora: not in the request, but when the rollup job, which Start runs on its own
+// ticker (Config.RollupInterval), applies the pending billing events (rollup.go).
+//
 // The command cmd/valora-standin runs the same server from a shell.
 package standin
 
 import (
+	"bytes"
 	"context"
 	crand "crypto/rand"
 	"encoding/hex"
@@ -44,7 +48,15 @@ type Config struct {
 	AdminEmail, AdminPassword string // default "admin@railzway.com" / "admin" as Valora seeds
 	Argon2Memory              uint32 // KiB, default 65536 as Valora (m=64MiB,t=1,p=4); tests may lower it
 
-	WebhookAsyncDelay time.Duration // the dashboard balance is updated this long after a processed payment event, default 50ms
+	// RollupInterval is the scheduler tick: every tick the rollup applies the oldest 50 pending billing events
+	// (of all orgs) to the dashboard balances. Default 1 minute, fixed in Valora; tests shorten it. It is kept
+	// in whole milliseconds.
+	RollupInterval time.Duration
+
+	// Limits that protect the suite's own runs; Valora has neither (contract 1.1).
+	MaxBodyBytes      int64         // a request body larger than this is answered 413; 0 (the default, as Valora) means no cap
+	ReadHeaderTimeout time.Duration // a client must send its request headers within this, default 10s
+	IdleTimeout       time.Duration // an idle keep-alive connection is closed after this, default 2m
 
 	Logger *slog.Logger // nil → discard
 	Seed   int64        // 0 → random; otherwise fixture secrets and ids derive deterministically from it
@@ -57,7 +69,9 @@ const (
 	defaultAdminEmail   = "admin@railzway.com"
 	defaultAdminPass    = "admin"
 	defaultArgon2Memory = 64 * 1024
-	defaultWebhookDelay = 50 * time.Millisecond
+	defaultRollupEvery  = time.Minute
+	defaultHeaderWait   = 10 * time.Second
+	defaultIdleTimeout  = 2 * time.Minute
 
 	// sessionTTL is Valora's fixed, non-sliding session lifetime.
 	sessionTTL = 7 * 24 * time.Hour
@@ -85,8 +99,18 @@ func (c Config) withDefaults() Config {
 	if c.Argon2Memory == 0 {
 		c.Argon2Memory = defaultArgon2Memory
 	}
-	if c.WebhookAsyncDelay <= 0 {
-		c.WebhookAsyncDelay = defaultWebhookDelay
+	if c.RollupInterval <= 0 {
+		c.RollupInterval = defaultRollupEvery
+	}
+	c.RollupInterval = max(c.RollupInterval.Round(time.Millisecond), time.Millisecond)
+	if c.MaxBodyBytes < 0 {
+		c.MaxBodyBytes = 0
+	}
+	if c.ReadHeaderTimeout <= 0 {
+		c.ReadHeaderTimeout = defaultHeaderWait
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = defaultIdleTimeout
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -112,16 +136,17 @@ type Server struct {
 	reqIDSeq  atomic.Uint64
 	errSeq    atomic.Uint64
 
-	async        sync.WaitGroup // pending balance updates, for Close
-	asyncPending atomic.Int64   // the same count, readable (tests wait for it to drain)
+	billing billingQueue // billing events waiting for the rollup
 
 	// ingestHook, when set by a test, runs inside POST /api/usage after the limiter has let the request in, so a
 	// test can hold a request in flight.
 	ingestHook func()
 
-	mu      sync.Mutex
-	httpSrv *http.Server
-	serveCh chan error
+	mu         sync.Mutex
+	httpSrv    *http.Server
+	serveCh    chan error
+	rollupStop chan struct{} // closed by Close to stop the rollup goroutine
+	rollupDone chan struct{} // closed by the rollup goroutine when it has stopped
 }
 
 // New builds a server with its fixture. It does not listen; use Start or Handler.
@@ -159,7 +184,8 @@ func New(cfg Config) (*Server, error) {
 // Handler serves the stand-in's routes; Start uses the same handler.
 func (s *Server) Handler() http.Handler { return s }
 
-// Start listens on addr ("127.0.0.1:0" for a free port) and serves in the background. It returns the base URL.
+// Start listens on addr ("127.0.0.1:0" for a free port) and serves in the background, with the rollup job on its
+// ticker. It returns the base URL.
 func (s *Server) Start(addr string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -170,10 +196,19 @@ func (s *Server) Start(addr string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("standin: listen %s: %w", addr, err)
 	}
-	// Like Valora's RunHTTP: no read or write timeouts.
-	s.httpSrv = &http.Server{Handler: s, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
+	// Valora's RunHTTP sets no timeouts at all. The stand-in bounds only the wait for request headers and for the
+	// next request on an idle connection, so a trickling or silent client cannot hold a connection forever; it
+	// sets no read or write timeout, so a slow body or the slow fault's delay are served as Valora would.
+	s.httpSrv = &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
 	s.serveCh = make(chan error, 1)
 	go func(srv *http.Server, ch chan<- error) { ch <- srv.Serve(ln) }(s.httpSrv, s.serveCh)
+	s.rollupStop, s.rollupDone = make(chan struct{}), make(chan struct{})
+	go s.runRollup(s.cfg.RollupInterval, s.rollupStop, s.rollupDone)
 	base := "http://" + ln.Addr().String()
 	// A wildcard listener (":8080") is reached through loopback; print an address a client can dial.
 	if ta, ok := ln.Addr().(*net.TCPAddr); ok && ta.IP.IsUnspecified() {
@@ -183,12 +218,13 @@ func (s *Server) Start(addr string) (string, error) {
 	return base, nil
 }
 
-// Close shuts the listener down gracefully (in-flight requests finish within ctx) and waits for pending balance
-// updates.
+// Close shuts the listener down gracefully (in-flight requests finish within ctx), then stops the rollup
+// goroutine. Billing events still pending stay unapplied, as they would in a Valora that stops.
 func (s *Server) Close(ctx context.Context) error {
 	s.mu.Lock()
 	srv, ch := s.httpSrv, s.serveCh
-	s.serveCh = nil // a second Close has nothing to wait for; the server stays closed (Start refuses)
+	stop, stopped := s.rollupStop, s.rollupDone
+	s.serveCh, s.rollupStop = nil, nil // a second Close has nothing to wait for; the server stays closed (Start refuses)
 	s.mu.Unlock()
 	var err error
 	if srv != nil && ch != nil {
@@ -197,13 +233,14 @@ func (s *Server) Close(ctx context.Context) error {
 			err = serr
 		}
 	}
-	done := make(chan struct{})
-	go func() { s.async.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		if err == nil {
-			err = ctx.Err()
+	if stop != nil {
+		close(stop)
+		select {
+		case <-stopped:
+		case <-ctx.Done():
+			if err == nil {
+				err = ctx.Err()
+			}
 		}
 	}
 	return err
@@ -231,23 +268,36 @@ func (s *Server) Fixture() Fixture { return s.fixture }
 
 // Stats counts what the server has stored, so tests can check invariants from the server's side.
 type Stats struct {
-	UsageEvents     int64 // usage records stored
-	PaymentsApplied int64 // payment events that changed a balance
+	UsageEvents          int64 // usage records stored
+	PaymentsApplied      int64 // payment billing events the rollup has applied to a balance
+	BillingEventsPending int64 // payment billing events waiting for a rollup tick
+	RollupRuns           int64 // rollup ticks run so far
 }
 
 func (s *Server) Stats() Stats {
-	return Stats{UsageEvents: s.st.usage.count.Load(), PaymentsApplied: s.st.payments.processed.Load()}
+	pending, _, runs := s.billingStats()
+	return Stats{UsageEvents: s.st.usage.count.Load(), PaymentsApplied: s.st.payments.processed.Load(),
+		BillingEventsPending: pending, RollupRuns: runs}
 }
 
-// Balance is the dashboard balance (minor units) of a customer of the fixture's main org.
+// Balance is the dashboard balance (minor units) of a customer of the fixture's main org, as the rollup has
+// written it so far.
 func (s *Server) Balance(customerID string) int64 {
-	id, err := ids.ParseID(customerID)
-	if err != nil {
+	return s.OrgBalance(s.fixture.OrgID, customerID)
+}
+
+// OrgBalance is the balance row of (org, customer) as the rollup has written it: what that org's dashboard shows
+// for the customer. A webhook verified with org A's secret moves (A, customer) whichever org the customer
+// belongs to.
+func (s *Server) OrgBalance(orgID, customerID string) int64 {
+	org, err1 := ids.ParseID(orgID)
+	id, err2 := ids.ParseID(customerID)
+	if err1 != nil || err2 != nil {
 		return 0
 	}
 	s.st.mu.RLock()
 	defer s.st.mu.RUnlock()
-	if b := s.st.balances[orgCustomer{s.fixture.orgID, id}]; b != nil {
+	if b := s.st.balances[orgCustomer{org, id}]; b != nil {
 		return b.Amount
 	}
 	return 0
@@ -262,6 +312,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rid = s.newRequestID()
 	}
 	h["X-Request-Id"] = []string{rid}
+
+	if s.cfg.MaxBodyBytes > 0 && !s.capBody(w, r) {
+		return
+	}
 
 	// /health stays truthful under every fault so readiness probes keep working.
 	if r.URL.Path != "/health" {
@@ -322,13 +376,29 @@ func (s *Server) newRequestID() string {
 	return string(out[:])
 }
 
-// later runs fn after d, tracked so Close can wait for it.
-func (s *Server) later(d time.Duration, fn func()) {
-	s.async.Add(1)
-	s.asyncPending.Add(1)
-	time.AfterFunc(d, func() {
-		defer s.async.Done()
-		defer s.asyncPending.Add(-1)
-		fn()
-	})
+// capBody enforces Config.MaxBodyBytes on every route, the unauthenticated webhook route included: a larger body
+// is answered 413 with the error envelope, and a smaller one is read up front and handed on, so no handler ever
+// sees a truncated body. It reports whether the request may go on.
+func (s *Server) capBody(w http.ResponseWriter, r *http.Request) bool {
+	if r.Body == nil || r.Body == http.NoBody {
+		return true
+	}
+	limit := s.cfg.MaxBodyBytes
+	if r.ContentLength > limit {
+		w.Header().Set("Connection", "close") // the rest of the body is not read
+		writeError(w, errBodyTooLarge)
+		return false
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		writeError(w, errInvalidRequest)
+		return false
+	}
+	if int64(len(body)) > limit {
+		w.Header().Set("Connection", "close")
+		writeError(w, errBodyTooLarge)
+		return false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return true
 }

@@ -180,13 +180,44 @@ func TestFixtureAndEnv(t *testing.T) {
 	h := start(t, Config{Customers: 5})
 	env := h.fx.Env(h.base)
 	keys := EnvKeys()
-	if len(env) != len(keys) || len(keys) != 13 {
-		t.Fatalf("env has %d keys, want 13: %v", len(env), env)
+	if len(env) != len(keys) || len(keys) != 19 {
+		t.Fatalf("env has %d keys, want 19: %v", len(env), env)
 	}
 	for _, k := range keys {
 		if env[k] == "" {
 			t.Errorf("env %s is empty", k)
 		}
+	}
+	for _, k := range SecretEnvKeys() {
+		if _, ok := env[k]; !ok {
+			t.Errorf("secret %s is not an env key", k)
+		}
+	}
+	if env["VALORA_ROLLUP_INTERVAL"] != "1h" { // the harness's interval
+		t.Errorf("VALORA_ROLLUP_INTERVAL %q", env["VALORA_ROLLUP_INTERVAL"])
+	}
+
+	// Tenant B: its own key, org, customer with an ACTIVE subscription on its own meter, and Stripe secret.
+	if env["TENANT_B_ORG_ID"] != h.fx.OtherOrgID || env["TENANT_B_API_KEY"] != h.fx.OtherAPIKey ||
+		env["TENANT_B_CUSTOMER_ID"] != h.fx.OtherCustomerID || env["TENANT_B_METER_CODE"] != "api_calls" ||
+		env["TENANT_B_WEBHOOK_SECRET"] != h.fx.OtherWebhookSecret {
+		t.Fatalf("tenant B env: %v", env)
+	}
+	if env["TENANT_B_ORG_ID"] == env["ORG_ID"] || env["TENANT_B_API_KEY"] == env["API_KEY"] ||
+		env["TENANT_B_CUSTOMER_ID"] == env["CUSTOMER_ID"] || env["TENANT_B_WEBHOOK_SECRET"] == env["WEBHOOK_SECRET"] ||
+		!strings.HasPrefix(env["TENANT_B_WEBHOOK_SECRET"], "whsec_") {
+		t.Fatalf("tenant B shares a value with tenant A: %v", env)
+	}
+	tenantB := hdr{"Authorization": "Bearer " + env["TENANT_B_API_KEY"], "Content-Type": "application/json"}
+	wantStatus(t, h.do("POST", "/api/usage", usageBody(env["TENANT_B_CUSTOMER_ID"], env["TENANT_B_METER_CODE"], uniqueKey("tenant-b")), tenantB), 200)
+	// Tenant A's key cannot ingest for tenant B's customer: it has no subscription in org A.
+	wantEnvelope(t, h.do("POST", "/api/usage", usageBody(env["TENANT_B_CUSTOMER_ID"], env["TENANT_B_METER_CODE"], uniqueKey("tenant-a")), h.key()),
+		400, "validation_error", "subscription", "invalid_subscription")
+	b := stripeEvent(t, "charge.succeeded", "evt_tenant_b", env["TENANT_B_CUSTOMER_ID"], 10)
+	wantStatus(t, h.do("POST", "/api/payments/webhooks/stripe", string(b),
+		hdr{"Stripe-Signature": stripeHeader(b, env["TENANT_B_WEBHOOK_SECRET"], 1)}), 200)
+	if e := h.s.st.payments.events[paymentKey{"stripe", "evt_tenant_b"}]; e == nil || e.OrgID.String() != env["TENANT_B_ORG_ID"] {
+		t.Fatalf("tenant B's secret did not resolve to tenant B: %+v", e)
 	}
 	if env["BASE_URL"] != h.base || env["PAYMENT_PROVIDER"] != "stripe" || env["METER_CODE"] != "api_calls" ||
 		env["ADMIN_EMAIL"] != "admin@railzway.com" || env["ADMIN_PASSWORD"] != "admin" {
@@ -309,8 +340,12 @@ func TestDefaultsAndSetFaultsIgnoresUnknown(t *testing.T) {
 		t.Fatal(err)
 	}
 	if s.cfg.Customers != 120 || s.cfg.SlowDelay != 600*time.Millisecond || s.cfg.ErrorRate != 0.1 ||
-		s.cfg.WebhookAsyncDelay != 50*time.Millisecond || s.cfg.RateLimit {
+		s.cfg.RollupInterval != time.Minute || s.cfg.MaxBodyBytes != 0 || s.cfg.ReadHeaderTimeout != 10*time.Second ||
+		s.cfg.IdleTimeout != 2*time.Minute || s.cfg.RateLimit {
 		t.Fatalf("defaults: %+v", s.cfg)
+	}
+	if env := s.Fixture().Env("http://x"); env["VALORA_ROLLUP_INTERVAL"] != "1m" {
+		t.Fatalf("VALORA_ROLLUP_INTERVAL %q, want 1m (Valora's tick)", env["VALORA_ROLLUP_INTERVAL"])
 	}
 	if s.Fixture().Customers != 121 {
 		t.Fatalf("fixture customers %d", s.Fixture().Customers)

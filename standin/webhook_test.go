@@ -2,69 +2,112 @@ package standin
 
 import (
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/valora-k6/valora-k6/extension/webhook"
+	stripewebhook "github.com/stripe/stripe-go/v86/webhook"
+
+	"github.com/valora-k6/valora-k6/extension/ids"
 )
 
-const asyncDelay = 20 * time.Millisecond
+// The webhook tests sign with stripe-go (Stripe) and with the stand-in's own Adyen signer, whose signing string
+// and HMAC are pinned to Adyen's published example in verify_test.go: nothing here comes from the suite's signers.
 
-func stripeEvent(t *testing.T, typ, id, customer string, amount int64) []byte {
+// stripeEvent is a Stripe event of the given type whose object pays (or refunds) amount for customer.
+func stripeEvent(t testing.TB, typ, id, customer string, amount int64) []byte {
 	t.Helper()
-	obj := "ch_1"
-	if typ == "payment_intent.succeeded" || typ == "payment_intent.payment_failed" {
-		obj = "pi_1"
+	obj := map[string]any{"id": "ch_1", "object": "charge", "amount": amount, "currency": "usd", "created": 1767225600,
+		"metadata": map[string]any{"customer_id": customer}}
+	switch typ {
+	case "payment_intent.succeeded", "payment_intent.payment_failed":
+		obj["id"], obj["object"] = "pi_1", "payment_intent"
+		if typ == "payment_intent.succeeded" {
+			obj["amount_received"] = amount
+		}
+	case "charge.refunded":
+		obj["amount_refunded"] = amount
 	}
-	b, err := webhook.StripeEvent(webhook.StripeEventParams{Type: typ, ID: id, ObjectID: obj, CustomerID: customer,
-		Currency: "usd", Amount: amount, Created: 1767225600})
+	b, err := json.Marshal(map[string]any{"id": id, "object": "event", "type": typ, "created": 1767225600,
+		"data": map[string]any{"object": obj}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b
 }
 
+// stripeHeader is a Stripe-Signature header made by stripe-go's test signer.
+func stripeHeader(payload []byte, secret string, timestamp int64) string {
+	return stripewebhook.GenerateTestSignedPayload(&stripewebhook.UnsignedPayload{
+		Payload: payload, Secret: secret, Timestamp: time.Unix(timestamp, 0)}).Header
+}
+
 func (h *harness) postStripe(payload []byte, secret string) resp {
 	h.t.Helper()
 	headers := hdr{"Content-Type": "application/json"}
 	if secret != "" {
-		sig, err := webhook.SignStripe(payload, 1700000000, secret) // an old timestamp: Valora has no tolerance
-		if err != nil {
-			h.t.Fatal(err)
-		}
-		headers["Stripe-Signature"] = sig.Header
+		headers["Stripe-Signature"] = stripeHeader(payload, secret, 1700000000) // an old timestamp: Valora has no tolerance
 	}
 	return h.do("POST", "/api/payments/webhooks/stripe", string(payload), headers)
 }
 
-// settle waits until every pending balance update has landed and returns the balance; want is only a hint
-// for the error message of the caller.
+// settle runs rollup ticks until no billing event is pending and returns the customer's balance in org Main;
+// want is only a hint for the caller's message.
 func (h *harness) settle(customerID string, want int64) int64 {
 	h.t.Helper()
-	if !eventually(h.t, 5*time.Second, func() bool { return h.s.asyncPending.Load() == 0 }) {
-		h.t.Fatalf("balance updates still pending (want %d)", want)
+	for i := 0; ; i++ {
+		if pending, _, _ := h.s.billingStats(); pending == 0 {
+			break
+		}
+		if i > 10000 {
+			h.t.Fatalf("billing events still pending (want balance %d)", want)
+		}
+		h.s.rollupOnce()
 	}
 	return h.s.Balance(customerID)
 }
 
-func dashboardBalance(t *testing.T, h *harness, customerID string) (float64, string) {
+func dashboardBalance(t *testing.T, h *harness, headers hdr, customerID string) (float64, string) {
 	t.Helper()
-	for _, c := range h.do("GET", "/admin/billing/customers", "", h.admin()).json(t)["customers"].([]any) {
+	r := h.do("GET", "/admin/billing/customers", "", headers)
+	wantStatus(t, r, 200)
+	for _, c := range r.json(t)["customers"].([]any) {
 		m := c.(map[string]any)
 		if m["customer_id"] == customerID {
 			return m["balance"].(float64), m["payment_status"].(string)
 		}
 	}
-	t.Fatalf("customer %s not on the dashboard", customerID)
+	t.Fatalf("customer %s not on the dashboard: %s", customerID, r.body)
 	return 0, ""
 }
 
+// otherAdmin is the headers of an /admin call as org Other's owner.
+func (h *harness) otherAdmin() hdr {
+	h.t.Helper()
+	org, err := ids.ParseID(h.fx.OtherOrgID)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var owner ids.ID
+	h.s.st.mu.RLock()
+	for id := range h.s.st.members[org] {
+		owner = id
+	}
+	h.s.st.mu.RUnlock()
+	tok, _, err := h.s.createSession(owner, h.s.rand)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return hdr{"Cookie": "_sid=" + tok, "X-Org-Id": h.fx.OtherOrgID}
+}
+
 func TestStripeWebhookIdempotency(t *testing.T) {
-	h := start(t, Config{Customers: 3, WebhookAsyncDelay: asyncDelay})
+	h := start(t, Config{Customers: 3})
 	payload := stripeEvent(t, "charge.succeeded", "evt_once", h.fx.CustomerID, 1000)
 
 	r := h.postStripe(payload, h.fx.WebhookSecret)
@@ -72,13 +115,10 @@ func TestStripeWebhookIdempotency(t *testing.T) {
 	if string(r.body) != `{"status":"ok"}` {
 		t.Fatalf("body %s", r.body)
 	}
-	if b := h.s.Balance(h.fx.CustomerID); b != 0 {
-		t.Fatalf("balance changed synchronously: %d", b)
-	}
 	if got := h.settle(h.fx.CustomerID, -1000); got != -1000 {
 		t.Fatalf("balance %d, want -1000", got)
 	}
-	if bal, status := dashboardBalance(t, h, h.fx.CustomerID); bal != -1000 || status != "credit" {
+	if bal, status := dashboardBalance(t, h, h.admin(), h.fx.CustomerID); bal != -1000 || status != "credit" {
 		t.Fatalf("dashboard %v %s", bal, status)
 	}
 	// Replays, sequential and concurrent: 200 and no further change.
@@ -121,29 +161,208 @@ func TestStripeWebhookIdempotency(t *testing.T) {
 	if got := h.settle(h.fx.CustomerID, -1000); got != -1000 {
 		t.Fatalf("balance %d after refund, want -1000", got)
 	}
-	// A failed payment is recorded but moves nothing.
+	// A failed payment is recorded but moves nothing: no billing event.
 	wantStatus(t, h.postStripe(stripeEvent(t, "payment_intent.payment_failed", "evt_failed", h.fx.CustomerID, 99), h.fx.WebhookSecret), 200)
-	if got := h.settle(h.fx.CustomerID, -1000); got != -1000 {
-		t.Fatalf("balance %d after a failure, want -1000", got)
+	if st := h.s.Stats(); st.BillingEventsPending != 0 {
+		t.Fatalf("a failed payment queued a billing event: %+v", st)
 	}
 	if n := h.s.Stats().PaymentsApplied; n != 3 {
 		t.Fatalf("%d payments applied, want 3", n)
 	}
+}
 
-	// webhook-replay: the same event moves the balance on every delivery.
+// TestBalanceMovesOnRollupTick: the request posts the ledger entry and nothing else; the balance moves, by exactly
+// the payment, when a rollup tick applies it.
+func TestBalanceMovesOnRollupTick(t *testing.T) {
+	h := start(t, Config{Customers: 3}) // the harness's rollup ticks once an hour: only rollupOnce applies events
+	wantStatus(t, h.postStripe(stripeEvent(t, "charge.succeeded", "evt_tick", h.fx.CustomerID, 1234), h.fx.WebhookSecret), 200)
+	if b := h.s.Balance(h.fx.CustomerID); b != 0 {
+		t.Fatalf("balance moved in the request: %d", b)
+	}
+	if bal, status := dashboardBalance(t, h, h.admin(), h.fx.CustomerID); bal != 0 || status != "settled" {
+		t.Fatalf("dashboard before the tick: %v %s", bal, status)
+	}
+	if st := h.s.Stats(); st.BillingEventsPending != 1 || st.PaymentsApplied != 0 {
+		t.Fatalf("stats before the tick: %+v", st)
+	}
+	if n := h.s.rollupOnce(); n != 1 {
+		t.Fatalf("the tick applied %d events, want 1", n)
+	}
+	if bal, status := dashboardBalance(t, h, h.admin(), h.fx.CustomerID); bal != -1234 || status != "credit" {
+		t.Fatalf("dashboard after the tick: %v %s, want -1234 credit", bal, status)
+	}
+	if n := h.s.rollupOnce(); n != 0 || h.s.Balance(h.fx.CustomerID) != -1234 {
+		t.Fatalf("a second tick applied %d events; balance %d", n, h.s.Balance(h.fx.CustomerID))
+	}
+	if st := h.s.Stats(); st.BillingEventsPending != 0 || st.PaymentsApplied != 1 || st.RollupRuns != 2 {
+		t.Fatalf("stats after the ticks: %+v", st)
+	}
+}
+
+// TestRollupBatchesOldestFirstAcrossOrgs: 120 pending events of two orgs take three ticks of 50, 50 and 20, each
+// taking the oldest still pending whatever its org.
+func TestRollupBatchesOldestFirstAcrossOrgs(t *testing.T) {
+	h := start(t, Config{Customers: 120})
+	mainCustomers := h.s.st.customersByOrg[h.fx.orgID][:120] // the pagination customers, oldest first
+	type delivery struct {
+		org, customer string
+		amount        int64
+	}
+	var sent []delivery
+	for i := 0; i < 120; i++ {
+		d := delivery{h.fx.OrgID, mainCustomers[i].ID.String(), int64(i + 1)}
+		secret := h.fx.WebhookSecret
+		if i%3 == 2 { // every third event is org Other's, for its own customer
+			d.org, d.customer, secret = h.fx.OtherOrgID, h.fx.OtherCustomerID, h.fx.OtherWebhookSecret
+		}
+		wantStatus(t, h.postStripe(stripeEvent(t, "charge.succeeded", fmt.Sprintf("evt_batch_%03d", i), d.customer, d.amount), secret), 200)
+		sent = append(sent, d)
+	}
+	before := map[string]int64{}
+	for _, c := range mainCustomers {
+		before[c.ID.String()] = h.s.Balance(c.ID.String())
+	}
+	// want is each balance row once the first n deliveries are applied.
+	want := func(n int) map[delivery]int64 {
+		out := map[delivery]int64{}
+		for i, d := range sent {
+			key := delivery{org: d.org, customer: d.customer}
+			if _, ok := out[key]; !ok {
+				out[key] = before[d.customer]
+			}
+			if i < n {
+				out[key] -= d.amount
+			}
+		}
+		return out
+	}
+	for tick, applied := range []int{50, 100, 120, 120} {
+		if n := h.s.rollupOnce(); n != min(50, max(0, 120-50*tick)) {
+			t.Fatalf("tick %d applied %d events", tick+1, n)
+		}
+		for key, balance := range want(applied) {
+			if got := h.s.OrgBalance(key.org, key.customer); got != balance {
+				t.Fatalf("after tick %d: balance of %s in org %s is %d, want %d (the oldest %d events applied)",
+					tick+1, key.customer, key.org, got, balance, applied)
+			}
+		}
+		if st := h.s.Stats(); st.BillingEventsPending != int64(120-applied) {
+			t.Fatalf("after tick %d: %d pending, want %d", tick+1, st.BillingEventsPending, 120-applied)
+		}
+	}
+	// The dashboards agree: org Other's customer got every third amount, shown on Other's dashboard only.
+	var otherTotal int64
+	for i := 2; i < 120; i += 3 {
+		otherTotal += int64(i + 1)
+	}
+	if bal, _ := dashboardBalance(t, h, h.otherAdmin(), h.fx.OtherCustomerID); bal != float64(-otherTotal) {
+		t.Fatalf("org Other's dashboard shows %v, want %d", bal, -otherTotal)
+	}
+}
+
+// TestWebhookReplayFaultAfterTicks: under webhook-replay every delivery queues its own billing event, so the ticks
+// show the effect once per delivery.
+func TestWebhookReplayFaultAfterTicks(t *testing.T) {
+	h := start(t, Config{Customers: 3})
+	payload := stripeEvent(t, "charge.succeeded", "evt_replayed", h.fx.CustomerID, 1000)
+	wantStatus(t, h.postStripe(payload, h.fx.WebhookSecret), 200)
+	if got := h.settle(h.fx.CustomerID, -1000); got != -1000 {
+		t.Fatalf("balance %d, want -1000", got)
+	}
 	h.s.SetFaults(FaultWebhookReplay)
 	for i := 0; i < 3; i++ {
 		wantStatus(t, h.postStripe(payload, h.fx.WebhookSecret), 200)
 	}
+	if b := h.s.Balance(h.fx.CustomerID); b != -1000 {
+		t.Fatalf("replays moved the balance before a tick: %d", b)
+	}
 	if got := h.settle(h.fx.CustomerID, -4000); got != -4000 {
-		t.Fatalf("webhook-replay: balance %d, want -4000", got)
+		t.Fatalf("webhook-replay: balance %d after the ticks, want -4000", got)
+	}
+	if bal, _ := dashboardBalance(t, h, h.admin(), h.fx.CustomerID); bal != -4000 {
+		t.Fatalf("webhook-replay: dashboard shows %v, want -4000", bal)
+	}
+}
+
+// TestRollupGoroutine: the ticker of Start applies pending events by itself, never between two ticks, and stops
+// with Close.
+func TestRollupGoroutine(t *testing.T) {
+	h := start(t, Config{Customers: 3, RollupInterval: 40 * time.Millisecond})
+	if !eventually(t, 2*time.Second, func() bool { return h.s.Stats().RollupRuns >= 1 }) {
+		t.Fatal("the rollup never ticked")
+	}
+	// A tick takes its batch and applies it in one step, so while the tick count stands still the balance cannot
+	// have moved.
+	runs := h.s.Stats().RollupRuns
+	wantStatus(t, h.postStripe(stripeEvent(t, "charge.succeeded", "evt_goroutine", h.fx.CustomerID, 700), h.fx.WebhookSecret), 200)
+	bal := h.s.Balance(h.fx.CustomerID)
+	if h.s.Stats().RollupRuns == runs && bal != 0 {
+		t.Fatalf("balance %d moved without a tick", bal)
+	}
+	if !eventually(t, 2*time.Second, func() bool { return h.s.Balance(h.fx.CustomerID) == -700 }) {
+		t.Fatalf("balance %d, want -700 after the ticks", h.s.Balance(h.fx.CustomerID))
+	}
+	if st := h.s.Stats(); st.BillingEventsPending != 0 || st.PaymentsApplied != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+
+	// Close stops the goroutine: no tick after it.
+	if err := h.s.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	runs = h.s.Stats().RollupRuns
+	time.Sleep(150 * time.Millisecond)
+	if got := h.s.Stats().RollupRuns; got != runs {
+		t.Fatalf("the rollup ran %d more ticks after Close", got-runs)
+	}
+}
+
+// TestCrossTenantWebhook is contract 5.1 step 4: the first active config whose secret verifies decides the org,
+// and the customer id is taken from the event without checking that it belongs to that org.
+func TestCrossTenantWebhook(t *testing.T) {
+	h := start(t, Config{Customers: 3})
+	other := h.otherAdmin()
+
+	// Signed with Main's secret, naming Other's customer: 200, stored and processed as Main's payment.
+	r := h.postStripe(stripeEvent(t, "charge.succeeded", "evt_cross_a", h.fx.OtherCustomerID, 900), h.fx.WebhookSecret)
+	wantStatus(t, r, 200)
+	if e := h.s.st.payments.events[paymentKey{"stripe", "evt_cross_a"}]; e == nil || e.OrgID != h.fx.orgID {
+		t.Fatalf("stored event %+v, want org Main's", e)
+	}
+	h.settle(h.fx.CustomerID, 0)
+	if got := h.s.OrgBalance(h.fx.OrgID, h.fx.OtherCustomerID); got != -900 {
+		t.Fatalf("balance row (Main, Other's customer) %d, want -900", got)
+	}
+	// Other's own dashboard does not move: the row belongs to Main, whose dashboard does not list the customer.
+	if bal, status := dashboardBalance(t, h, other, h.fx.OtherCustomerID); bal != 0 || status != "settled" {
+		t.Fatalf("Other's dashboard shows %v %s for its customer, want 0 settled", bal, status)
+	}
+	if r := h.do("GET", "/admin/billing/customers", "", h.admin()); strings.Contains(string(r.body), h.fx.OtherCustomerID) {
+		t.Fatalf("Main's dashboard lists Other's customer: %s", r.body)
+	}
+
+	// The other way round: Other's secret naming Main's customer moves (Other, Main's customer) only.
+	wantStatus(t, h.postStripe(stripeEvent(t, "charge.succeeded", "evt_cross_b", h.fx.CustomerID, 400), h.fx.OtherWebhookSecret), 200)
+	h.settle(h.fx.CustomerID, 0)
+	if got := h.s.OrgBalance(h.fx.OtherOrgID, h.fx.CustomerID); got != -400 {
+		t.Fatalf("balance row (Other, Main's customer) %d, want -400", got)
+	}
+	if bal, _ := dashboardBalance(t, h, h.admin(), h.fx.CustomerID); bal != 0 {
+		t.Fatalf("Main's dashboard shows %v for its customer, want 0", bal)
+	}
+
+	// Each org's own payment shows on its own dashboard.
+	wantStatus(t, h.postStripe(stripeEvent(t, "charge.succeeded", "evt_own_b", h.fx.OtherCustomerID, 300), h.fx.OtherWebhookSecret), 200)
+	h.settle(h.fx.CustomerID, 0)
+	if bal, _ := dashboardBalance(t, h, other, h.fx.OtherCustomerID); bal != -300 {
+		t.Fatalf("Other's dashboard shows %v, want -300", bal)
 	}
 }
 
 func TestStripeWebhookRefusals(t *testing.T) {
-	h := start(t, Config{Customers: 2, WebhookAsyncDelay: asyncDelay})
+	h := start(t, Config{Customers: 2})
 	good := stripeEvent(t, "charge.succeeded", "evt_r", h.fx.CustomerID, 500)
-	sig, _ := webhook.SignStripe(good, 1700000000, h.fx.WebhookSecret)
+	goodSig := stripeHeader(good, h.fx.WebhookSecret, 1700000000)
 	post := func(provider string, body []byte, headers hdr) resp {
 		return h.do("POST", "/api/payments/webhooks/"+provider, string(body), headers)
 	}
@@ -151,17 +370,15 @@ func TestStripeWebhookRefusals(t *testing.T) {
 	if string(tampered) == string(good) {
 		t.Fatal("tampering did not change the body")
 	}
+	sign := func(body []byte) hdr {
+		return hdr{"Stripe-Signature": stripeHeader(body, h.fx.WebhookSecret, 1)}
+	}
 	noCustomer := []byte(`{"id":"evt_nc","type":"charge.succeeded","created":1,"data":{"object":{"id":"ch_1","amount":1,"currency":"usd","metadata":{}}}}`)
-	noCustomerSig, _ := webhook.SignStripe(noCustomer, 1, h.fx.WebhookSecret)
 	ignored := []byte(`{"id":"evt_ign","type":"customer.created","data":{"object":{}}}`)
-	ignoredSig, _ := webhook.SignStripe(ignored, 1, h.fx.WebhookSecret)
 	noID := []byte(`{"type":"customer.created","data":{"object":{}}}`)
-	noIDSig, _ := webhook.SignStripe(noID, 1, h.fx.WebhookSecret)
 	zeroAmount := []byte(fmt.Sprintf(`{"id":"evt_z","type":"charge.succeeded","data":{"object":{"id":"ch","amount":0,"currency":"usd","metadata":{"customer_id":%s}}}}`, h.fx.CustomerID))
-	zeroSig, _ := webhook.SignStripe(zeroAmount, 1, h.fx.WebhookSecret)
 	noCurrency := []byte(fmt.Sprintf(`{"id":"evt_c","type":"charge.succeeded","data":{"object":{"id":"ch","amount":5,"metadata":{"customer_id":"%s"}}}}`, h.fx.CustomerID))
-	noCurrencySig, _ := webhook.SignStripe(noCurrency, 1, h.fx.WebhookSecret)
-	upper := "t=1700000000,v1=" + fmt.Sprintf("%X", sig.Signatures[0])
+	upper := strings.Replace(goodSig, "v1="+goodSig[strings.Index(goodSig, "v1=")+3:], "v1="+strings.ToUpper(goodSig[strings.Index(goodSig, "v1=")+3:]), 1)
 
 	for _, tc := range []struct {
 		name, provider string
@@ -170,21 +387,22 @@ func TestStripeWebhookRefusals(t *testing.T) {
 		status         int
 		field, code    string
 	}{
-		{"tampered body", "stripe", tampered, hdr{"Stripe-Signature": sig.Header}, 400, "signature", "invalid_signature"},
+		{"tampered body", "stripe", tampered, hdr{"Stripe-Signature": goodSig}, 400, "signature", "invalid_signature"},
 		{"missing signature", "stripe", good, nil, 400, "signature", "invalid_signature"},
-		{"wrong secret", "stripe", good, hdr{"Stripe-Signature": "t=1,v1=00"}, 400, "signature", "invalid_signature"},
+		{"wrong secret", "stripe", good, hdr{"Stripe-Signature": stripeHeader(good, "whsec_wrong", 1700000000)}, 400, "signature", "invalid_signature"},
+		{"garbage signature", "stripe", good, hdr{"Stripe-Signature": "t=1,v1=00"}, 400, "signature", "invalid_signature"},
 		{"uppercase hex", "stripe", good, hdr{"Stripe-Signature": upper}, 400, "signature", "invalid_signature"},
-		{"not JSON", "stripe", []byte("nope"), hdr{"Stripe-Signature": sig.Header}, 400, "payload", "invalid_payload"},
+		{"not JSON", "stripe", []byte("nope"), hdr{"Stripe-Signature": goodSig}, 400, "payload", "invalid_payload"},
 		{"empty body", "stripe", nil, nil, 400, "payload", "invalid_payload"},
-		{"no customer_id", "stripe", noCustomer, hdr{"Stripe-Signature": noCustomerSig.Header}, 400, "customer", "invalid_customer"},
-		{"no event id", "stripe", noID, hdr{"Stripe-Signature": noIDSig.Header}, 400, "event", "invalid_event"},
-		{"zero amount", "stripe", zeroAmount, hdr{"Stripe-Signature": zeroSig.Header}, 400, "amount", "invalid_amount"},
-		{"no currency", "stripe", noCurrency, hdr{"Stripe-Signature": noCurrencySig.Header}, 400, "currency", "invalid_currency"},
-		{"ignored type", "stripe", ignored, hdr{"Stripe-Signature": ignoredSig.Header}, 200, "", ""},
+		{"no customer_id", "stripe", noCustomer, sign(noCustomer), 400, "customer", "invalid_customer"},
+		{"no event id", "stripe", noID, sign(noID), 400, "event", "invalid_event"},
+		{"zero amount", "stripe", zeroAmount, sign(zeroAmount), 400, "amount", "invalid_amount"},
+		{"no currency", "stripe", noCurrency, sign(noCurrency), 400, "currency", "invalid_currency"},
+		{"ignored type", "stripe", ignored, sign(ignored), 200, "", ""},
 		{"unknown provider", "paypal", good, nil, 404, "", ""},
 		{"catalogue provider without adapter", "midtrans", good, nil, 404, "", ""},
 		{"blank provider", "%20", good, nil, 400, "provider", "invalid_provider"},
-		{"provider case", "STRIPE", good, hdr{"Stripe-Signature": sig.Header}, 200, "", ""},
+		{"provider case", "STRIPE", good, hdr{"Stripe-Signature": goodSig}, 200, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := post(tc.provider, tc.body, tc.headers)
@@ -218,17 +436,13 @@ func TestStripeWebhookRefusals(t *testing.T) {
 }
 
 func TestWebhookOrgResolution(t *testing.T) {
-	h := start(t, Config{Customers: 2, WebhookAsyncDelay: asyncDelay})
-	// Give org Other a Stripe config of its own: the config that verifies decides the org.
+	h := start(t, Config{Customers: 2})
+	// Replace org Other's fixture secret: the config that verifies decides the org.
 	h.s.upsertProviderConfig(mustID(t, h.fx.OtherOrgID), "stripe", map[string]any{"webhook_secret": "whsec_other"}, time.Now())
 	payload := stripeEvent(t, "charge.succeeded", "evt_other", h.fx.OtherCustomerID, 700)
 	wantStatus(t, h.postStripe(payload, "whsec_other"), 200)
+	h.settle(h.fx.CustomerID, 0)
 	oc := orgCustomer{mustID(t, h.fx.OtherOrgID), mustID(t, h.fx.OtherCustomerID)}
-	eventually(t, time.Second, func() bool {
-		h.s.st.mu.RLock()
-		defer h.s.st.mu.RUnlock()
-		return h.s.st.balances[oc] != nil && h.s.st.balances[oc].Amount == -700
-	})
 	h.s.st.mu.RLock()
 	b := h.s.st.balances[oc]
 	h.s.st.mu.RUnlock()
@@ -251,17 +465,46 @@ func TestWebhookOrgResolution(t *testing.T) {
 	wantEnvelope(t, h.do("POST", "/api/payments/webhooks/braintree", `{}`, nil), 404, "not_found", "", "")
 }
 
+// adyenBody is a notification with the given items; sign sets each item's hmacSignature with hexKey.
+func adyenBody(t *testing.T, hexKey string, sign bool, items ...adyenItem) []byte {
+	t.Helper()
+	type wrapper struct {
+		Item adyenItem `json:"NotificationRequestItem"`
+	}
+	var ws []wrapper
+	for _, it := range items {
+		if sign {
+			key, err := hex.DecodeString(hexKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ad := map[string]string{}
+			for k, v := range it.AdditionalData {
+				ad[k] = v
+			}
+			ad[adyenSignatureKey] = adyenSignature(key, &it)
+			it.AdditionalData = ad
+		}
+		ws = append(ws, wrapper{it})
+	}
+	b, err := json.Marshal(map[string]any{"live": "false", "notificationItems": ws})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func adyenAuthorisation(customerID, psp string, amount int64) adyenItem {
+	it := adyenItem{AdditionalData: map[string]string{"metadata.customer_id": customerID}, EventCode: "AUTHORISATION",
+		MerchantAccountCode: "Acct", MerchantReference: "ref-1", PspReference: psp, Success: "true"}
+	it.Amount.Currency, it.Amount.Value = "EUR", amount
+	return it
+}
+
 func TestAdyenWebhook(t *testing.T) {
-	h := start(t, Config{Customers: 2, WebhookAsyncDelay: asyncDelay})
-	raw, err := webhook.AdyenEvent(webhook.AdyenEventParams{EventCode: "AUTHORISATION", Success: true, CustomerID: h.fx.CustomerID,
-		Amount: 1500, Currency: "EUR", PspReference: "PSP1", MerchantAccountCode: "Acct", MerchantReference: "ref-1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	signed, err := webhook.SignAdyen(raw, h.fx.AdyenHMACKey)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := start(t, Config{Customers: 2})
+	item := adyenAuthorisation(h.fx.CustomerID, "PSP1", 1500)
+	signed := adyenBody(t, h.fx.AdyenHMACKey, true, item)
 	post := func(body []byte) resp { return h.do("POST", "/api/payments/webhooks/adyen", string(body), nil) }
 	wantStatus(t, post(signed), 200)
 	wantStatus(t, post(signed), 200)
@@ -271,9 +514,22 @@ func TestAdyenWebhook(t *testing.T) {
 	if _, ok := h.s.st.payments.events[paymentKey{"adyen", "PSP1_AUTHORISATION"}]; !ok {
 		t.Fatal("event id is not <pspReference>_<eventCode>")
 	}
-	wrongKey, _ := webhook.SignAdyen(raw, "00112233")
-	wantEnvelope(t, post(wrongKey), 400, "validation_error", "signature", "invalid_signature")
-	wantEnvelope(t, post(raw), 400, "validation_error", "signature", "invalid_signature") // unsigned item
+	wantEnvelope(t, post(adyenBody(t, "00112233", true, item)), 400, "validation_error", "signature", "invalid_signature")
+	wantEnvelope(t, post(adyenBody(t, "", false, item)), 400, "validation_error", "signature", "invalid_signature") // unsigned item
+	// Every item must be signed, not only the first.
+	second := adyenAuthorisation(h.fx.CustomerID, "PSP2", 10)
+	firstSigned := adyenBody(t, h.fx.AdyenHMACKey, true, item)
+	var n struct{ NotificationItems []json.RawMessage }
+	if err := json.Unmarshal(firstSigned, &n); err != nil {
+		t.Fatal(err)
+	}
+	mixed, _ := json.Marshal(map[string]any{"notificationItems": []any{n.NotificationItems[0], map[string]any{"NotificationRequestItem": second}}})
+	wantEnvelope(t, post(mixed), 400, "validation_error", "signature", "invalid_signature")
+	wantStatus(t, post(adyenBody(t, h.fx.AdyenHMACKey, true, adyenAuthorisation(h.fx.CustomerID, "PSP3", 20), second)), 200)
+	// A tampered signed field fails.
+	tampered := strings.Replace(string(signed), `"value":1500`, `"value":15000`, 1)
+	wantEnvelope(t, post([]byte(tampered)), 400, "validation_error", "signature", "invalid_signature")
+
 	wantEnvelope(t, post([]byte(`{"notificationItems":[]}`)), 400, "validation_error", "payload", "invalid_payload")
 	wantEnvelope(t, post([]byte(`{"notificationItems":[{"NotificationRequestItem":{"success":true}}]}`)), 400, "validation_error", "payload", "invalid_payload")
 
@@ -282,14 +538,23 @@ func TestAdyenWebhook(t *testing.T) {
 	wantEnvelope(t, post(signed), 500, "internal_error", "", "")
 }
 
+// braintreeForm is a Braintree webhook form: bt_signature=<public>|<hex HMAC-SHA256(private, bt_payload)>.
+func braintreeForm(public, private, btPayload string) string {
+	return "bt_signature=" + url.QueryEscape(public+"|"+hmacHex(private, btPayload)) + "&bt_payload=" + url.QueryEscape(btPayload)
+}
+
 func TestBraintreeWebhookIsUnreachable(t *testing.T) {
-	h := start(t, Config{Customers: 2, WebhookAsyncDelay: asyncDelay})
+	h := start(t, Config{Customers: 2})
 	xml := fmt.Sprintf("<notification><kind>transaction_settled</kind><id>tx1</id><customer-id>%s</customer-id><amount>12.34</amount></notification>", h.fx.CustomerID)
 	btPayload := base64.StdEncoding.EncodeToString([]byte(xml))
-	form := webhook.BraintreeForm(h.fx.BraintreePublicKey, h.fx.BraintreePrivateKey, btPayload)
-	// Valora checks json.Valid before any adapter: a real Braintree form never gets through.
-	wantEnvelope(t, h.do("POST", "/api/payments/webhooks/braintree", form, hdr{"Content-Type": "application/x-www-form-urlencoded"}),
-		400, "validation_error", "payload", "invalid_payload")
+	form := braintreeForm(h.fx.BraintreePublicKey, h.fx.BraintreePrivateKey, btPayload)
+	// Valora checks json.Valid before any adapter: a real Braintree form never gets through, healthy or not.
+	for _, faults := range [][]Fault{nil, {FaultWebhookUnsigned}} {
+		h.s.SetFaults(faults...)
+		wantEnvelope(t, h.do("POST", "/api/payments/webhooks/braintree", form, hdr{"Content-Type": "application/x-www-form-urlencoded"}),
+			400, "validation_error", "payload", "invalid_payload")
+	}
+	h.s.SetFaults()
 	// A JSON string literal that is also a form does reach the adapter, as in Valora.
 	jsonForm := `"&` + form + `&"`
 	if !json.Valid([]byte(jsonForm)) {
@@ -299,7 +564,9 @@ func TestBraintreeWebhookIsUnreachable(t *testing.T) {
 	if got := h.settle(h.fx.CustomerID, -1234); got != -1234 {
 		t.Fatalf("balance %d, want -1234", got)
 	}
-	badSig := `"&` + webhook.BraintreeForm(h.fx.BraintreePublicKey, "wrong", btPayload) + `&"`
+	badSig := `"&` + braintreeForm(h.fx.BraintreePublicKey, "wrong", btPayload) + `&"`
 	wantEnvelope(t, h.do("POST", "/api/payments/webhooks/braintree", badSig, nil), 400, "validation_error", "signature", "invalid_signature")
+	threeParts := `"&bt_signature=a|b|c&bt_payload=` + url.QueryEscape(btPayload) + `&"`
+	wantEnvelope(t, h.do("POST", "/api/payments/webhooks/braintree", threeParts, nil), 400, "validation_error", "signature", "invalid_signature")
 	wantEnvelope(t, h.do("POST", "/api/payments/webhooks/braintree", `{"a":1}`, nil), 400, "validation_error", "payload", "invalid_payload")
 }

@@ -2,7 +2,6 @@ package standin
 
 import (
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/valora-k6/valora-k6/extension/ids"
-	"github.com/valora-k6/valora-k6/extension/webhook"
 )
 
 // Canonical payment event types (Valora's payment domain).
@@ -50,8 +48,11 @@ var (
 	errStatusOK      = []byte(`{"status":"ok"}`)
 )
 
-// paymentWebhook is POST /api/payments/webhooks/:provider (contract 5.1–5.5): no API key, no session; the org is
-// the one whose active config verifies the signature.
+// paymentWebhook is POST /api/payments/webhooks/:provider (contract 5.1–5.5): no API key, no session. The first
+// active config, across all orgs, whose secret verifies decides the org; the customer id is then taken from the
+// event and not checked against that org, so an event signed with org A's secret naming org B's customer is
+// answered 200 and processed as org A's payment for that customer: the balance row it moves is (A, customer),
+// which B's dashboard never shows.
 func (s *Server) paymentWebhook(w http.ResponseWriter, r *http.Request, rc reqCtx) {
 	var payload []byte
 	if r.Body != nil {
@@ -145,50 +146,18 @@ func (s *Server) activeConfigs(provider string) []*providerConfig {
 	return out
 }
 
-type adyenRoot struct {
-	NotificationItems []struct {
-		Item webhook.AdyenItem `json:"NotificationRequestItem"`
-	} `json:"notificationItems"`
-}
-
+// verifyWebhook is one config's Verify, as Valora's loop over configs reads its result (verify.go has the checks).
 func verifyWebhook(provider string, payload []byte, h http.Header, secret string) (verifyResult, *apiError) {
 	switch provider {
 	case "stripe":
-		// No timestamp tolerance, as in Valora: t is signed over but never parsed.
-		if webhook.VerifyStripe(payload, h.Get("Stripe-Signature"), []string{secret}, webhook.StripeVerifyOptions{}) != nil {
+		if !verifyStripeSignature(payload, h.Get("Stripe-Signature"), secret) {
 			return badSignature, nil
 		}
 		return verified, nil
 	case "adyen":
-		// Valora's order: the payload must parse; an item without a signature is a bad signature; only then is
-		// the key hex-decoded, and a bad key ends the loop with invalid_config.
-		var root adyenRoot
-		if json.Unmarshal(payload, &root) != nil || len(root.NotificationItems) == 0 {
-			return stopLoop, errInvalid("invalid_payload")
-		}
-		if root.NotificationItems[0].Item.AdditionalData[webhook.AdyenSignatureKey] == "" {
-			return badSignature, nil
-		}
-		if _, err := hex.DecodeString(secret); err != nil {
-			return stopLoop, errWebhookConfig
-		}
-		if err := webhook.VerifyAdyen(payload, secret); err != nil {
-			if errors.Is(err, webhook.ErrInvalidPayload) {
-				return stopLoop, errInvalid("invalid_payload")
-			}
-			return badSignature, nil
-		}
-		return verified, nil
+		return verifyAdyen(payload, secret)
 	case "braintree":
-		// Valora reads bt_signature and bt_payload with Get: either one empty is invalid_payload.
-		form, err := url.ParseQuery(string(payload))
-		if err != nil || form.Get("bt_signature") == "" || form.Get("bt_payload") == "" {
-			return stopLoop, errInvalid("invalid_payload")
-		}
-		if webhook.VerifyBraintreeForm(payload, secret) != nil {
-			return badSignature, nil
-		}
-		return verified, nil
+		return verifyBraintree(payload, secret)
 	}
 	return badSignature, nil
 }
@@ -307,11 +276,11 @@ func metadataID(md map[string]any) (ids.ID, error) {
 }
 
 func parseAdyen(payload []byte) (*paymentEventData, bool, *apiError) {
-	var root adyenRoot
-	if json.Unmarshal(payload, &root) != nil || len(root.NotificationItems) == 0 {
+	n, ok := parseAdyenNotification(payload)
+	if !ok {
 		return nil, false, errInvalid("invalid_payload")
 	}
-	item := root.NotificationItems[0].Item
+	item := n.NotificationItems[0].Item
 	var typ string
 	switch item.EventCode {
 	case "AUTHORISATION":
@@ -347,7 +316,7 @@ func parseAdyen(payload []byte) (*paymentEventData, bool, *apiError) {
 		occurred = time.Now()
 	}
 	return &paymentEventData{
-		eventID:    webhook.AdyenEventID(item),
+		eventID:    item.PspReference + "_" + item.EventCode,
 		typ:        typ,
 		customerID: customerID,
 		amount:     item.Amount.Value,
@@ -414,8 +383,9 @@ func xmlTag(doc, tag string) string {
 	return strings.TrimSpace(doc[start : start+end])
 }
 
-// processPayment is ProcessEvent: validation, then event-id idempotency global per provider, then the effect on
-// the customer's balance, applied asynchronously like Valora's ledger and dashboard snapshots.
+// processPayment is ProcessEvent: validation, then event-id idempotency global per provider, then the ledger
+// entry, whose billing event the rollup applies to the balance of (the verifying org, the event's customer) on a
+// later tick. Nothing in the request touches a balance.
 func (s *Server) processPayment(ev *paymentEventData) *apiError {
 	ev.eventID = strings.TrimSpace(ev.eventID)
 	switch {
@@ -456,6 +426,9 @@ func (s *Server) processPayment(ev *paymentEventData) *apiError {
 	ps.events[key] = &paymentEvent{OrgID: ev.orgID, Processed: true}
 	ps.mu.Unlock()
 
+	// The ledger entry is posted now (for a payment: cash debited, accounts receivable credited, so the balance
+	// falls); the balance moves when the rollup applies its billing event. A refund adds its amount back: that is
+	// the stand-in's model, as contract 5.2 only says refunds post to refund_liability and cash.
 	var delta int64
 	switch {
 	case ev.dispute:
@@ -467,21 +440,6 @@ func (s *Server) processPayment(ev *paymentEventData) *apiError {
 	if delta == 0 {
 		return nil
 	}
-	oc := orgCustomer{ev.orgID, ev.customerID}
-	currency := ev.currency
-	s.later(s.cfg.WebhookAsyncDelay, func() {
-		s.st.mu.Lock()
-		b := s.st.balances[oc]
-		if b == nil {
-			b = &balance{}
-			s.st.balances[oc] = b
-		}
-		b.Amount += delta
-		if b.Currency == "" {
-			b.Currency = currency
-		}
-		s.st.mu.Unlock()
-		ps.processed.Add(1)
-	})
+	s.enqueueBillingEvent(billingEvent{orgID: ev.orgID, customerID: ev.customerID, currency: ev.currency, delta: delta})
 	return nil
 }

@@ -9,10 +9,17 @@ import (
 	"github.com/valora-k6/valora-k6/standin"
 )
 
+// DefaultRollupInterval is the rollup tick Start uses when cfg leaves it zero: short, so that a run waiting for a
+// balance to move stays fast (a real Valora ticks once a minute).
+const DefaultRollupInterval = time.Second
+
 // Start runs a stand-in with cfg on a free loopback port until the test ends, and returns it with the environment
-// a scenario needs (BASE_URL, API_KEY, …).
+// a scenario needs (BASE_URL, API_KEY, …, VALORA_ROLLUP_INTERVAL).
 func Start(t testing.TB, cfg standin.Config) (*standin.Server, map[string]string) {
 	t.Helper()
+	if cfg.RollupInterval == 0 {
+		cfg.RollupInterval = DefaultRollupInterval
+	}
 	srv, err := standin.New(cfg)
 	if err != nil {
 		t.Fatalf("stand-in: %v", err)

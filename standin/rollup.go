@@ -1,0 +1,122 @@
+package standin
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/valora-k6/valora-k6/extension/ids"
+)
+
+// Valora does not move a dashboard balance in the request that causes it (contract 4, "When the balance moves"):
+// a processed payment posts its ledger entry at once, which writes a billing event; customer_balances is written
+// later by the scheduler's rollup_pending job, which on every tick takes the oldest rollupBatchSize unpublished
+// billing events across all orgs, applies them and marks them published. The stand-in keeps the same queue and
+// runs the same job on its own ticker (Config.RollupInterval, 1 minute in Valora and by default).
+
+// rollupBatchSize is Valora's scheduler BatchSize: billing events applied per tick.
+const rollupBatchSize = 50
+
+// billingEvent is an unpublished row of Valora's billing_events. The only kind the stand-in writes is the
+// ledger_entry_created of a processed payment; delta is what that entry does to the customer's accounts
+// receivable, which is what the rollup adds to the balance row of (org, customer). Payment ledger entries carry
+// no revenue, so billing_cycle_stats do not change.
+type billingEvent struct {
+	orgID      ids.ID // the org the ledger entry was posted in: for a webhook, the org whose secret verified
+	customerID ids.ID // taken from the event, never checked against that org
+	currency   string
+	delta      int64
+}
+
+// billingQueue holds the unpublished billing events, oldest first (Valora orders them by created_at).
+type billingQueue struct {
+	mu        sync.Mutex
+	pending   []billingEvent
+	published int64 // events the rollup has applied
+	runs      int64 // rollup ticks run
+}
+
+// enqueueBillingEvent records a billing event for the next rollup ticks.
+func (s *Server) enqueueBillingEvent(ev billingEvent) {
+	q := &s.billing
+	q.mu.Lock()
+	q.pending = append(q.pending, ev)
+	q.mu.Unlock()
+}
+
+// rollupOnce is one run of rollup_pending: the oldest rollupBatchSize pending events, of every org, are applied
+// to the balances and leave the queue. It returns how many were applied.
+func (s *Server) rollupOnce() int {
+	q := &s.billing
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	n := min(rollupBatchSize, len(q.pending))
+	if n > 0 {
+		s.st.mu.Lock()
+		for _, ev := range q.pending[:n] {
+			key := orgCustomer{ev.orgID, ev.customerID}
+			b := s.st.balances[key]
+			if b == nil {
+				b = &balance{}
+				s.st.balances[key] = b
+			}
+			b.Amount += ev.delta
+			if b.Currency == "" {
+				b.Currency = ev.currency
+			}
+		}
+		s.st.mu.Unlock()
+		rest := copy(q.pending, q.pending[n:])
+		clear(q.pending[rest:])
+		q.pending = q.pending[:rest]
+		q.published += int64(n)
+		s.st.payments.processed.Add(int64(n))
+	}
+	q.runs++
+	return n
+}
+
+// billingStats reports the queue length, the events applied and the ticks run.
+func (s *Server) billingStats() (pending, published, runs int64) {
+	q := &s.billing
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return int64(len(q.pending)), q.published, q.runs
+}
+
+// runRollup is the scheduler goroutine: one rollup per tick until stop is closed.
+func (s *Server) runRollup(interval time.Duration, stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			if n := s.rollupOnce(); n > 0 {
+				s.log.Debug("rollup", "applied", n)
+			}
+		}
+	}
+}
+
+// k6Duration writes d (whole milliseconds) as a k6 duration string: "1m", "2s", "1m30s", "1s500ms".
+func k6Duration(d time.Duration) string {
+	d = d.Round(time.Millisecond)
+	if d <= 0 {
+		return "0s"
+	}
+	var b strings.Builder
+	for _, u := range []struct {
+		unit time.Duration
+		name string
+	}{{time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}, {time.Millisecond, "ms"}} {
+		if n := d / u.unit; n > 0 {
+			fmt.Fprintf(&b, "%d%s", n, u.name)
+			d -= n * u.unit
+		}
+	}
+	return b.String()
+}
