@@ -60,7 +60,9 @@ func parseFlags(args []string) (options, error) {
 	fs.BoolVar(&o.listFaults, "list-faults", false, "print the faults, the invariant each breaks and the scenarios that must catch it")
 	fs.DurationVar(&o.cfg.SlowDelay, "slow-delay", 600*time.Millisecond, "delay added to every response by the slow fault")
 	fs.Float64Var(&o.cfg.ErrorRate, "error-rate", 0.1, "share of requests the errors-5xx fault fails, in (0,1]")
-	fs.DurationVar(&o.cfg.WebhookAsyncDelay, "webhook-delay", 50*time.Millisecond, "delay before a processed payment changes the dashboard balance")
+	fs.DurationVar(&o.cfg.RollupInterval, "rollup-interval", time.Minute, "scheduler tick: each tick applies the oldest 50 pending billing events (all orgs) to the dashboard balances")
+	fs.Int64Var(&o.cfg.MaxBodyBytes, "max-body-bytes", 0, "answer 413 to request bodies larger than this, on every route (0: no cap, as Valora)")
+	fs.DurationVar(&o.cfg.ReadHeaderTimeout, "read-header-timeout", 10*time.Second, "close a connection whose request headers take longer than this")
 	fs.Int64Var(&o.cfg.Seed, "seed", 0, "derive fixture ids and secrets from this seed (0: random)")
 	fs.StringVar(&o.cfg.AdminEmail, "admin-email", "admin@railzway.com", "fixture owner's email")
 	fs.StringVar(&o.cfg.AdminPassword, "admin-password", "admin", "fixture owner's password")
@@ -83,8 +85,12 @@ func parseFlags(args []string) (options, error) {
 		return o, usageError{fmt.Sprintf("invalid value %v for flag -error-rate: must be in (0,1]", o.cfg.ErrorRate)}
 	case o.cfg.SlowDelay <= 0:
 		return o, usageError{fmt.Sprintf("invalid value %v for flag -slow-delay: must be positive", o.cfg.SlowDelay)}
-	case o.cfg.WebhookAsyncDelay <= 0:
-		return o, usageError{fmt.Sprintf("invalid value %v for flag -webhook-delay: must be positive", o.cfg.WebhookAsyncDelay)}
+	case o.cfg.RollupInterval < time.Millisecond:
+		return o, usageError{fmt.Sprintf("invalid value %v for flag -rollup-interval: must be at least 1ms", o.cfg.RollupInterval)}
+	case o.cfg.MaxBodyBytes < 0:
+		return o, usageError{fmt.Sprintf("invalid value %d for flag -max-body-bytes: must be 0 (no cap) or positive", o.cfg.MaxBodyBytes)}
+	case o.cfg.ReadHeaderTimeout <= 0:
+		return o, usageError{fmt.Sprintf("invalid value %v for flag -read-header-timeout: must be positive", o.cfg.ReadHeaderTimeout)}
 	case strings.TrimSpace(o.addr) == "":
 		return o, usageError{"invalid value \"\" for flag -addr: must be host:port"}
 	}
@@ -111,9 +117,20 @@ Flags:
   -customers N           fixture customers to page through, besides the k6 customer (default 120)
   -rate-limit            enable Valora's usage limiter (off by default, as in the usual deployment)
   -faults a,b            switch faults on; "-faults list" (or -list-faults) prints them
+                         (the Braintree signature check never runs for a real Braintree form, healthy or
+                         faulty: every body that is not JSON is refused first, as in Valora)
   -slow-delay D          delay of the slow fault (default 600ms)
   -error-rate R          share of requests failed by the errors-5xx fault, in (0,1] (default 0.1)
-  -webhook-delay D       delay before a processed payment changes the balance (default 50ms)
+  -rollup-interval D     the scheduler tick (default 1m, fixed in Valora): a processed payment changes the
+                         dashboard balance only when a tick's rollup applies it, and each tick applies the
+                         oldest 50 pending billing events of all orgs; written to the env as
+                         VALORA_ROLLUP_INTERVAL so scenarios know how long to wait
+  -max-body-bytes N      answer 413 (JSON error envelope, type payload_too_large) to any request body over N
+                         bytes, on every route including the unauthenticated webhook route (default 0: no cap,
+                         as Valora, which reads every body whole)
+  -read-header-timeout D close a connection whose request headers have not arrived within D (default 10s), so a
+                         trickling client cannot hold it forever; idle keep-alive connections close after 2m.
+                         Valora has neither limit; like Valora, there is no read or write timeout on bodies
   -seed N                derive fixture ids and secrets from N (default 0: random)
   -admin-email E         fixture owner's email (default admin@railzway.com)
   -admin-password P      fixture owner's password (default admin)
@@ -129,6 +146,9 @@ func printFaults(w io.Writer) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Name, strings.Join(f.Scenarios, ","), f.Invariant)
 	}
 	tw.Flush()
+	fmt.Fprintln(w, "\nThe webhook faults concern Stripe and Adyen: the Braintree signature check never runs for a real Braintree")
+	fmt.Fprintln(w, "notification, healthy or not, because every body that is not JSON (a Braintree form) is refused with")
+	fmt.Fprintln(w, "400 invalid_payload first, as Valora does.")
 }
 
 // shellQuote quotes a value for POSIX sh: inside single quotes, an embedded quote closes the string, is

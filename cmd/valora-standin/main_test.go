@@ -113,7 +113,8 @@ func TestEnvFile(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	first, sc, done := started(t, ctx, "-addr", "127.0.0.1:0", "-customers", "2", "-quiet", "-env-file", path, "-admin-password", "it's")
+	first, sc, done := started(t, ctx, "-addr", "127.0.0.1:0", "-customers", "2", "-quiet", "-env-file", path, "-admin-password", "it's",
+		"-rollup-interval", "1500ms")
 	if !strings.HasPrefix(first, "valora-standin listening on ") {
 		t.Fatalf("first line %q", first)
 	}
@@ -131,6 +132,12 @@ func TestEnvFile(t *testing.T) {
 	}
 	if !strings.Contains(string(content), `ADMIN_PASSWORD='it'\''s'`+"\n") || !strings.HasPrefix(lines[0], "BASE_URL='http://127.0.0.1:") {
 		t.Fatalf("content %s", content)
+	}
+	for _, want := range []string{"VALORA_ROLLUP_INTERVAL='1s500ms'\n", "TENANT_B_API_KEY='vk_live_key_", "TENANT_B_WEBHOOK_SECRET='whsec_",
+		"TENANT_B_ORG_ID='", "TENANT_B_CUSTOMER_ID='", "TENANT_B_METER_CODE='api_calls'\n"} {
+		if !strings.Contains(string(content), want) {
+			t.Errorf("env file lacks %q:\n%s", want, content)
+		}
 	}
 	cancel()
 	if code := <-done; code != 0 {
@@ -150,6 +157,11 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"-customers", "0"}, "-customers"},
 		{[]string{"-error-rate", "2"}, "-error-rate"},
 		{[]string{"-slow-delay", "0s"}, "-slow-delay"},
+		{[]string{"-rollup-interval", "0s"}, "-rollup-interval"},
+		{[]string{"-rollup-interval", "100us"}, "-rollup-interval"},
+		{[]string{"-max-body-bytes", "-1"}, "-max-body-bytes"},
+		{[]string{"-read-header-timeout", "0s"}, "-read-header-timeout"},
+		{[]string{"-webhook-delay", "50ms"}, "-webhook-delay"}, // gone: the rollup tick decides when balances move
 		{[]string{"-faults", "slow,bogus"}, "-faults"},
 		{[]string{"-bogus"}, "-bogus"},
 		{[]string{"extra"}, "extra"},
@@ -179,10 +191,19 @@ func TestListFaults(t *testing.T) {
 				t.Fatalf("%v: %s missing from\n%s", args, f.Name, out)
 			}
 		}
+		if !strings.Contains(out, "Braintree signature check never runs") {
+			t.Fatalf("%v: no Braintree note in\n%s", args, out)
+		}
 	}
 	var stdout bytes.Buffer
-	if code := run(context.Background(), []string{"-h"}, &stdout, io.Discard); code != 0 || !strings.Contains(stdout.String(), "-env-file") {
+	if code := run(context.Background(), []string{"-h"}, &stdout, io.Discard); code != 0 {
 		t.Fatalf("-h: %d %s", code, stdout.String())
+	}
+	for _, want := range []string{"-env-file", "-rollup-interval", "default 1m", "-max-body-bytes", "413", "default 0: no cap",
+		"-read-header-timeout", "default 10s", "Braintree"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("-h does not mention %q:\n%s", want, stdout.String())
+		}
 	}
 }
 
@@ -191,5 +212,45 @@ func TestShellQuote(t *testing.T) {
 		if got := shellQuote(in); got != want {
 			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+func TestFlagsReachConfig(t *testing.T) {
+	o, err := parseFlags([]string{"-rollup-interval", "2s", "-max-body-bytes", "1048576", "-read-header-timeout", "3s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.cfg.RollupInterval != 2*time.Second || o.cfg.MaxBodyBytes != 1<<20 || o.cfg.ReadHeaderTimeout != 3*time.Second {
+		t.Fatalf("config %+v", o.cfg)
+	}
+	o, err = parseFlags(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.cfg.RollupInterval != time.Minute || o.cfg.MaxBodyBytes != 0 || o.cfg.ReadHeaderTimeout != 10*time.Second {
+		t.Fatalf("defaults %+v: want Valora's 1m tick, no body cap, 10s header timeout", o.cfg)
+	}
+
+	// The body cap is in force on the running server, unauthenticated webhook route included.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	first, sc, done := started(t, ctx, "-addr", "127.0.0.1:0", "-customers", "1", "-quiet", "-max-body-bytes", "64")
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	base := strings.TrimPrefix(first, "valora-standin listening on ")
+	res, err := http.Post(base+"/api/payments/webhooks/stripe", "application/json", strings.NewReader(`{"pad":"`+strings.Repeat("x", 100)+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 413 || !strings.Contains(string(body), `"type":"payload_too_large"`) {
+		t.Fatalf("over the cap: %d %s", res.StatusCode, body)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d", code)
 	}
 }
