@@ -170,3 +170,113 @@ export const KNOWN_VALORA_DEFECTS: Partial<Record<InvariantName, string>> = {
     "Valora's cursor keeps created_at in whole seconds and compares strictly, so rows created in the same second as a page's last row are never listed",
   webhook_rejects_stale_timestamp: "Valora does not check the Stripe-Signature timestamp: an old signature replays",
 };
+
+// ---------------------------------------------------------------- what each stand-in fault must trip
+
+/**
+ * A threshold's metric key as k6 reports it (a crossed latency or failure budget), for faults that break a budget
+ * rather than an invariant.
+ */
+const T = {
+  ingestP95: "http_req_duration{name:POST /api/usage,status:200}",
+  ingestFailed: "http_req_failed{name:POST /api/usage}",
+  ingest429: "http_reqs{name:POST /api/usage,status:429}",
+  authP95: "http_req_duration{name:GET /api/customers}",
+  dashCustomersP95: "http_req_duration{name:GET /admin/billing/customers}",
+  dashCyclesP95: "http_req_duration{name:GET /admin/billing/cycles}",
+  smokeIngestP95: "http_req_duration{name:POST /api/usage,status:200,scenario:ingest_load}",
+  smokeIngestFailed: "http_req_failed{scenario:ingest_load}",
+  smokeIngest429: "http_reqs{name:POST /api/usage,status:429,scenario:ingest_load}",
+  smokeAuthP95: "http_req_duration{name:GET /api/customers,scenario:auth_perf}",
+  smokeDashP95: "http_req_duration{name:GET /admin/billing/customers,scenario:billing_dashboard}",
+} as const;
+
+export type Trip = InvariantName | (typeof T)[keyof typeof T];
+
+/**
+ * The fault matrix, one source: for each stand-in fault (standin/faults.go names the same faults), the scenarios
+ * that must catch it and exactly what each must trip (violated invariants, crossed thresholds). The row "healthy"
+ * is the stand-in without faults: there Valora's known defects must show, as ACCEPTED violations.
+ */
+export const FAULT_TRIPS: Record<string, Partial<Record<ScenarioName, Trip[]>>> = {
+  healthy: {
+    pagination: ["pagination_no_row_lost"],
+    webhook_idempotency: ["webhook_rejects_stale_timestamp"],
+    smoke: ["pagination_no_row_lost", "webhook_rejects_stale_timestamp"],
+  },
+  "ingest-duplicate": {
+    ingest_idempotency: ["idempotent_retry", "idempotent_key_whitespace", "idempotent_changed_payload"],
+    ingest_burst: ["burst_same_record"],
+    smoke: ["idempotent_retry", "idempotent_key_whitespace", "idempotent_changed_payload", "burst_same_record"],
+  },
+  "ingest-shared-id": { ingest_load: ["ingest_unique_id"], smoke: ["ingest_unique_id"] },
+  "ingest-echo": { ingest_load: ["ingest_echo"], smoke: ["ingest_echo"] },
+  "limiter-no-retry-after": { ingest_load: ["rate_limit_retry_after"], smoke: ["rate_limit_retry_after"] },
+  "webhook-replay": { webhook_idempotency: ["webhook_effect_once"], smoke: ["webhook_effect_once"] },
+  "webhook-unsigned": {
+    webhook_idempotency: [
+      "webhook_rejects_tampered_body",
+      "webhook_rejects_wrong_secret",
+      "webhook_rejects_missing_signature",
+    ],
+    smoke: ["webhook_rejects_tampered_body", "webhook_rejects_wrong_secret", "webhook_rejects_missing_signature"],
+  },
+  "webhook-duplicate-refused": {
+    webhook_idempotency: ["webhook_concurrent_accepted", "webhook_distinct_accepted"],
+    smoke: ["webhook_concurrent_accepted", "webhook_distinct_accepted"],
+  },
+  "apikey-any": {
+    api_key_auth_perf: ["auth_refuses_missing_key", "auth_refuses_unknown_key", "auth_refuses_malformed_header"],
+    smoke: ["auth_refuses_missing_key", "auth_refuses_unknown_key", "auth_refuses_malformed_header"],
+  },
+  "org-header": { api_key_auth_perf: ["auth_refuses_org_hint"], smoke: ["auth_refuses_org_hint"] },
+  "dashboard-shape": {
+    billing_dashboard: ["dashboard_customers_shape", "dashboard_cycles_shape"],
+    smoke: ["dashboard_customers_shape", "dashboard_cycles_shape"],
+  },
+  "session-skip": {
+    billing_dashboard: ["admin_requires_session"],
+    pagination: ["admin_requires_session"],
+    smoke: ["admin_requires_session"],
+  },
+  "page-repeat": { pagination: ["pagination_no_duplicates"], smoke: ["pagination_no_duplicates"] },
+  "page-drop": {
+    pagination: ["pagination_no_row_lost_between_seconds"],
+    smoke: ["pagination_no_row_lost_between_seconds"],
+  },
+  "page-shape": { pagination: ["pagination_shape"], smoke: ["pagination_shape"] },
+  "page-order": { pagination: ["pagination_order"], smoke: ["pagination_order"] },
+  "page-token-stuck": { pagination: ["pagination_token_advances"], smoke: ["pagination_token_advances"] },
+  slow: {
+    ingest_load: [T.ingestP95],
+    api_key_auth_perf: [T.authP95],
+    billing_dashboard: [T.dashCustomersP95, T.dashCyclesP95],
+    smoke: [T.smokeIngestP95, T.smokeAuthP95, T.smokeDashP95],
+  },
+  "errors-5xx": {
+    ingest_load: [T.ingestFailed],
+    ingest_burst: ["burst_no_5xx"],
+    smoke: [T.smokeIngestFailed, "burst_no_5xx"],
+  },
+  "limiter-strict": {
+    ingest_load: [T.ingest429],
+    ingest_burst: ["burst_accepted"],
+    smoke: [T.smokeIngest429, "burst_accepted"],
+  },
+  "provider-config-ignored": { provision: ["provision_webhook_ready"] },
+  "activation-ignored": { provision: ["provision_ready"] },
+};
+
+/** Everything the build writes to dist/catalog.json for the Go tests. */
+export function catalogJson(): string {
+  const invariants: Record<string, { description: string; conditional?: string }> = {};
+  for (const [k, v] of Object.entries(INVARIANTS)) invariants[k] = { ...(v as InvariantSpec) };
+  const scenarios: Record<string, string[]> = {};
+  for (const k of Object.keys(SCENARIO_INVARIANTS) as (keyof typeof SCENARIO_INVARIANTS)[]) scenarios[k] = invariantsOf(k);
+  scenarios.smoke = invariantsOf("smoke");
+  return JSON.stringify(
+    { invariants, scenarios, smokeParts: SMOKE_PARTS, knownDefects: KNOWN_VALORA_DEFECTS, faults: FAULT_TRIPS },
+    null,
+    2,
+  );
+}

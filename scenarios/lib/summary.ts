@@ -6,7 +6,7 @@ import { invariantsOf, type InvariantName, type ScenarioName } from "./catalog";
 import { cfg } from "./config";
 import { description } from "./invariants";
 import { redact } from "./log";
-import { classify, interruption, setupReasons, verdictOf, type InvariantResult, type Verdict } from "./verdict";
+import { classify, interruption, setupFacts, verdictOf, type InvariantResult, type Verdict } from "./verdict";
 
 interface MetricData {
   type: string;
@@ -49,7 +49,7 @@ function setupFailed(data: SummaryData): boolean {
 }
 
 export function invariantResults(data: SummaryData, names: readonly InvariantName[]): InvariantResult[] {
-  const facts = { setupAborted: setupFailed(data), notChecked: setupReasons(data.setup_data) };
+  const facts = setupFacts(data.setup_data);
   return names.map((name) => {
     const v = data.metrics[`checks{invariant:${name}}`]?.values ?? {};
     return classify(name, { passes: v.passes ?? 0, fails: v.fails ?? 0 }, facts);

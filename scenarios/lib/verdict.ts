@@ -47,14 +47,24 @@ export interface RunFacts {
   setupAborted: boolean;
   /** Reasons known at setup, from the setup data. */
   notChecked: NotChecked;
+  /** Invariants another instance of a split run checks: this one runs none of the VUs that check them. */
+  elsewhere: readonly InvariantName[];
 }
 
-export function setupReasons(setupData: unknown): NotChecked {
-  if (setupData && typeof setupData === "object" && "notChecked" in setupData) {
-    const nc = (setupData as { notChecked?: unknown }).notChecked;
-    if (nc && typeof nc === "object") return nc as NotChecked;
-  }
-  return {};
+/** Setup data may carry `notChecked` (reasons) and `elsewhere` (invariants checked by other instances). */
+export function setupFacts(setupData: unknown): RunFacts {
+  const d = setupData && typeof setupData === "object" ? (setupData as Record<string, unknown>) : undefined;
+  const nc = d && d.notChecked && typeof d.notChecked === "object" ? (d.notChecked as NotChecked) : {};
+  const elsewhere = d && Array.isArray(d.elsewhere) ? (d.elsewhere as InvariantName[]) : [];
+  return { setupAborted: d === undefined, notChecked: nc, elsewhere };
+}
+
+/**
+ * In a split run (k6-operator), a scenario of `vus` VUs may have none on this instance: the invariants only its VUs
+ * check are then checked by another instance, and are not missing here.
+ */
+export function checkedElsewhere(vus: number, names: readonly InvariantName[]): InvariantName[] {
+  return valora.instanceShare(vus) === 0 ? [...names] : [];
 }
 
 export function acceptedNote(name: InvariantName): string {
@@ -83,7 +93,10 @@ export function classify(name: InvariantName, o: Observation, facts: RunFacts): 
     r.status = "not checked";
     const setup = facts.notChecked[name];
     const conditional = conditionalReason(name);
-    if (setup) r.note = setup;
+    if (facts.elsewhere.includes(name)) {
+      r.note = "checked by another instance of this split run (this one runs none of the VUs that check it)";
+      r.optional = true;
+    } else if (setup) r.note = setup;
     else if (facts.setupAborted) r.note = "setup aborted the run (see its reason above)";
     else if (conditional) {
       r.note = conditional;
@@ -135,7 +148,7 @@ export function interruption(): string | null {
  * itself (its thresholds); an INCOMPLETE run, or a FAILED one under --no-thresholds, is marked failed here (110).
  */
 export function finish(scenario: ScenarioName, setupData: unknown): Verdict {
-  const facts: RunFacts = { setupAborted: setupData === undefined || setupData === null, notChecked: setupReasons(setupData) };
+  const facts = setupFacts(setupData);
   const results = invariantsOf(scenario).map((n) => classify(n, tally(n), facts));
   const status = valora.runStatus();
   const v = verdictOf({ results, failedThresholds: [], interrupted: interruption(), setupAborted: facts.setupAborted });

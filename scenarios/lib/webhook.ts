@@ -25,6 +25,7 @@ import { excerpt, info, warn } from "./log";
 import { abort, assertReachable, withRetry } from "./preflight";
 import { acquireAdmin, configuredSource, NO_ADMIN_REASON, type AdminAuth } from "./session";
 import { startTogether } from "./sync";
+import { checkedElsewhere } from "./verdict";
 
 export type TargetKind = "stripe" | "adyen" | "replay";
 
@@ -59,7 +60,18 @@ export interface WebhookData {
   /** The test customer's dashboard balance before any delivery; absent when the effect is not checked. */
   baseline?: number;
   notChecked: NotChecked;
+  /** Invariants only the one-VU checks scenario observes, when this instance of a split run has none of it. */
+  elsewhere: InvariantName[];
 }
+
+/** What the one VU of webhook_checks observes. */
+const CHECKS_VU_INVARIANTS: InvariantName[] = [
+  "webhook_distinct_accepted",
+  "webhook_rejects_tampered_body",
+  "webhook_rejects_wrong_secret",
+  "webhook_rejects_missing_signature",
+  "webhook_rejects_stale_timestamp",
+];
 
 /** The providers this configuration exercises, known at init so thresholds can name their routes. */
 export function configuredKinds(): TargetKind[] {
@@ -189,7 +201,7 @@ export function webhookSetup(optional = false, sharedAdmin?: AdminAuth | null): 
   const kinds = configuredKinds();
   const skipAll = (reason: string): WebhookData => {
     for (const n of WEBHOOK_INVARIANTS) notChecked[n] = reason;
-    return { targets: [], customerId: cfg.customerId, notChecked };
+    return { targets: [], customerId: cfg.customerId, notChecked, elsewhere: [] };
   };
   if (kinds.length === 0) {
     const reason =
@@ -271,7 +283,9 @@ export function webhookSetup(optional = false, sharedAdmin?: AdminAuth | null): 
   if (!kinds.includes("stripe")) {
     notChecked.webhook_rejects_stale_timestamp = "only Stripe signatures carry a timestamp: WEBHOOK_SECRET is not set";
   }
-  return { targets, customerId, admin: auth, baseline, notChecked };
+  // Only the smoke test passes `optional`; it runs unsplit. A split webhook_idempotency has one checks VU in all.
+  const elsewhere = optional ? [] : checkedElsewhere(1, CHECKS_VU_INVARIANTS);
+  return { targets, customerId, admin: auth, baseline, notChecked, elsewhere };
 }
 
 /**

@@ -1,0 +1,139 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// catalog is dist/catalog.json, which the build writes from scenarios/lib/catalog.ts: the invariants, which
+// scenario checks which, and what each stand-in fault must trip. It is the one source of the fault matrix.
+type catalog struct {
+	Invariants map[string]struct {
+		Description string `json:"description"`
+		Conditional string `json:"conditional"`
+	} `json:"invariants"`
+	Scenarios    map[string][]string            `json:"scenarios"`
+	SmokeParts   []string                       `json:"smokeParts"`
+	KnownDefects map[string]string              `json:"knownDefects"`
+	Faults       map[string]map[string][]string `json:"faults"`
+}
+
+var cat catalog
+
+func loadCatalog() error {
+	raw, err := os.ReadFile(filepath.Join(distDir, "catalog.json"))
+	if err != nil {
+		return fmt.Errorf("%v: run `make build` first", err)
+	}
+	if err := json.Unmarshal(raw, &cat); err != nil {
+		return fmt.Errorf("dist/catalog.json: %v", err)
+	}
+	if len(cat.Invariants) == 0 || len(cat.Faults) == 0 {
+		return fmt.Errorf("dist/catalog.json lists no invariants or no faults")
+	}
+	return nil
+}
+
+func knownDefects() []string {
+	out := make([]string, 0, len(cat.KnownDefects))
+	for k := range cat.KnownDefects {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// suiteScenarios are the scenarios smoke is made of, in catalogue order: the seven scripts of Valora's suite.
+func suiteScenarios() []string { return append([]string(nil), cat.SmokeParts...) }
+
+// invariantResult is one entry of a report's valora_k6.invariants.
+type invariantResult struct {
+	Name     string  `json:"name"`
+	Status   string  `json:"status"`
+	Passes   float64 `json:"passes"`
+	Fails    float64 `json:"fails"`
+	Note     string  `json:"note"`
+	Optional bool    `json:"optional"`
+}
+
+// runReport is what a scenario's summary.json says of its run.
+type runReport struct {
+	Verdict    string            `json:"verdict"`
+	Reasons    []string          `json:"reasons"`
+	Notes      []string          `json:"notes"`
+	Invariants []invariantResult `json:"invariants"`
+	// crossed are the metric keys of thresholds that failed (not the invariant thresholds).
+	crossed []string
+	metrics map[string]json.RawMessage
+}
+
+func readReport(dir, name string) *runReport {
+	raw, err := os.ReadFile(filepath.Join(dir, name+".summary.json"))
+	if err != nil {
+		return nil
+	}
+	var doc struct {
+		ValoraK6 runReport                  `json:"valora_k6"`
+		Metrics  map[string]json.RawMessage `json:"metrics"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil
+	}
+	r := doc.ValoraK6
+	r.metrics = doc.Metrics
+	for key, m := range doc.Metrics {
+		if strings.HasPrefix(key, "checks{invariant:") {
+			continue
+		}
+		var md struct {
+			Thresholds map[string]struct {
+				OK bool `json:"ok"`
+			} `json:"thresholds"`
+		}
+		if json.Unmarshal(m, &md) != nil {
+			continue
+		}
+		for _, th := range md.Thresholds {
+			if !th.OK {
+				r.crossed = append(r.crossed, key)
+				break
+			}
+		}
+	}
+	sort.Strings(r.crossed)
+	return &r
+}
+
+func (r *runReport) invariant(name string) (invariantResult, bool) {
+	for _, i := range r.Invariants {
+		if i.Name == name {
+			return i, true
+		}
+	}
+	return invariantResult{}, false
+}
+
+// tripped is everything the run caught: violated or accepted invariants, and crossed thresholds.
+func (r *runReport) tripped() map[string]bool {
+	out := map[string]bool{}
+	for _, i := range r.Invariants {
+		if i.Status == "violated" || i.Status == "accepted" {
+			out[i.Name] = true
+		}
+	}
+	for _, c := range r.crossed {
+		out[c] = true
+	}
+	return out
+}
+
+func (r *runReport) hasMetric(key string) bool {
+	_, ok := r.metrics[key]
+	return ok
+}
