@@ -31,10 +31,9 @@ type billingEvent struct {
 
 // billingQueue holds the unpublished billing events, oldest first (Valora orders them by created_at).
 type billingQueue struct {
-	mu        sync.Mutex
-	pending   []billingEvent
-	published int64 // events the rollup has applied
-	runs      int64 // rollup ticks run
+	mu      sync.Mutex
+	pending []billingEvent
+	runs    int64 // rollup ticks run
 }
 
 // enqueueBillingEvent records a billing event for the next rollup ticks.
@@ -70,19 +69,18 @@ func (s *Server) rollupOnce() int {
 		rest := copy(q.pending, q.pending[n:])
 		clear(q.pending[rest:])
 		q.pending = q.pending[:rest]
-		q.published += int64(n)
-		s.st.payments.processed.Add(int64(n))
+		s.st.payments.processed.Add(int64(n)) // marked published
 	}
 	q.runs++
 	return n
 }
 
-// billingStats reports the queue length, the events applied and the ticks run.
-func (s *Server) billingStats() (pending, published, runs int64) {
+// billingStats reports the queue length and the ticks run.
+func (s *Server) billingStats() (pending, runs int64) {
 	q := &s.billing
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return int64(len(q.pending)), q.published, q.runs
+	return int64(len(q.pending)), q.runs
 }
 
 // runRollup is the scheduler goroutine: one rollup per tick until stop is closed.

@@ -181,7 +181,8 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Handler serves the stand-in's routes; Start uses the same handler.
+// Handler serves the stand-in's routes; Start uses the same handler. Only Start runs the rollup, so balances never
+// move for a server driven through Handler alone.
 func (s *Server) Handler() http.Handler { return s }
 
 // Start listens on addr ("127.0.0.1:0" for a free port) and serves in the background, with the rollup job on its
@@ -275,7 +276,7 @@ type Stats struct {
 }
 
 func (s *Server) Stats() Stats {
-	pending, _, runs := s.billingStats()
+	pending, runs := s.billingStats()
 	return Stats{UsageEvents: s.st.usage.count.Load(), PaymentsApplied: s.st.payments.processed.Load(),
 		BillingEventsPending: pending, RollupRuns: runs}
 }

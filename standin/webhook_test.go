@@ -61,7 +61,7 @@ func (h *harness) postStripe(payload []byte, secret string) resp {
 func (h *harness) settle(customerID string, want int64) int64 {
 	h.t.Helper()
 	for i := 0; ; i++ {
-		if pending, _, _ := h.s.billingStats(); pending == 0 {
+		if pending, _ := h.s.billingStats(); pending == 0 {
 			break
 		}
 		if i > 10000 {
