@@ -11,8 +11,10 @@ import (
 	"github.com/valora-k6/valora-k6/standin"
 )
 
-// TestProvision sets up a Valora from admin credentials alone with dist/provision.js, twice (the second run must
-// reuse what the first made), then runs the smoke scenario on nothing but the environment file it wrote.
+// TestProvision sets up a Valora from admin credentials alone with dist/provision.js, twice: the second run must
+// reuse what the first made, including its API key and webhook secret (read back from the environment file, so a
+// copy of the first file keeps working), replace nothing, and write the file with mode 0600. Then smoke runs on
+// nothing but the environment file, with Valora's known defects accepted.
 func TestProvision(t *testing.T) {
 	fixture := server(t, standin.Config{})
 	admin := map[string]string{
@@ -22,13 +24,19 @@ func TestProvision(t *testing.T) {
 		// The original suite's defaults must not leak in: provision finds the org from the login.
 		"API_KEY": "", "CUSTOMER_ID": "", "METER_CODE": "", "ORG_ID": "", "WEBHOOK_SECRET": "",
 	}
-	envPath := filepath.Join(t.TempDir(), "valora.env")
+	envPath := filepath.Join(t.TempDir(), "made", "by", "provision", "valora.env")
 
 	var first map[string]string
 	for run := 1; run <= 2; run++ {
 		res := runK6(t, scenario("provision"), admin, map[string]string{"PROVISION_ENV_FILE": envPath})
 		if res.code != 0 {
 			t.Fatalf("provision run %d failed:\n%s", run, res)
+		}
+		if fi, err := os.Stat(envPath); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("provision run %d: the environment file must have mode 0600 (%v, %v)", run, fi, err)
+		}
+		if strings.Contains(res.output, "REPLACED") {
+			t.Errorf("provision run %d replaced a value:\n%s", run, res.output)
 		}
 		env := readEnvFile(t, envPath)
 		for _, key := range []string{"BASE_URL", "API_KEY", "ORG_ID", "CUSTOMER_ID", "METER_CODE", "WEBHOOK_SECRET"} {
@@ -44,14 +52,22 @@ func TestProvision(t *testing.T) {
 		}
 		if first == nil {
 			first = env
-		} else if env["CUSTOMER_ID"] != first["CUSTOMER_ID"] || env["METER_CODE"] != first["METER_CODE"] {
-			t.Errorf("the second run made a new customer or meter instead of reusing them: %s/%s vs %s/%s",
-				env["CUSTOMER_ID"], env["METER_CODE"], first["CUSTOMER_ID"], first["METER_CODE"])
+		} else {
+			for _, key := range []string{"CUSTOMER_ID", "METER_CODE", "API_KEY", "WEBHOOK_SECRET"} {
+				if env[key] != first[key] {
+					t.Errorf("the second run changed %s instead of reusing it: every earlier environment file breaks", key)
+				}
+			}
 		}
+	}
+	// The first file, kept elsewhere, still works after the second run: its webhook secret is still Valora's.
+	res := runK6(t, scenario("webhook_idempotency"), admin, first, quick)
+	if res.code != 0 {
+		t.Fatalf("webhook_idempotency on the first run's environment failed after the second run:\n%s", res)
 	}
 
 	env := readEnvFile(t, envPath)
-	res := runK6(t, scenario("smoke"), admin, env, quick)
+	res = runK6(t, scenario("smoke"), admin, env, quick)
 	if res.code != 0 {
 		t.Fatalf("smoke on the provisioned environment failed:\n%s", res)
 	}
