@@ -1,6 +1,7 @@
 // The invariant catalogue and which scenario checks which invariants: the one source for the scenarios, smoke, the
 // reports and the end-to-end fault matrix (the build writes it to dist/catalog.json, and the Go tests read it). No
 // k6 import here: the build evaluates this module in Node.
+import { VARIABLES } from "./variables";
 
 export interface InvariantSpec {
   /** What must hold, stated as the invariant (not as a status code). */
@@ -275,7 +276,14 @@ export function catalogJson(): string {
   for (const k of Object.keys(SCENARIO_INVARIANTS) as (keyof typeof SCENARIO_INVARIANTS)[]) scenarios[k] = invariantsOf(k);
   scenarios.smoke = invariantsOf("smoke");
   return JSON.stringify(
-    { invariants, scenarios, smokeParts: SMOKE_PARTS, knownDefects: KNOWN_VALORA_DEFECTS, faults: FAULT_TRIPS },
+    {
+      invariants,
+      scenarios,
+      smokeParts: SMOKE_PARTS,
+      knownDefects: KNOWN_VALORA_DEFECTS,
+      faults: FAULT_TRIPS,
+      variables: VARIABLES,
+    },
     null,
     2,
   );

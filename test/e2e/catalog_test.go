@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
+	"testing"
 )
 
 // catalog is dist/catalog.json, which the build writes from scenarios/lib/catalog.ts: the invariants, which
@@ -22,6 +24,11 @@ type catalog struct {
 	SmokeParts   []string                       `json:"smokeParts"`
 	KnownDefects map[string]string              `json:"knownDefects"`
 	Faults       map[string]map[string][]string `json:"faults"`
+	Variables    []struct {
+		Name   string `json:"name"`
+		Def    string `json:"def"`
+		Secret bool   `json:"secret"`
+	} `json:"variables"`
 }
 
 var cat catalog
@@ -136,4 +143,41 @@ func (r *runReport) tripped() map[string]bool {
 func (r *runReport) hasMetric(key string) bool {
 	_, ok := r.metrics[key]
 	return ok
+}
+
+// TestReadmeVariableTable: the README's variable table lists exactly the declared variables, with their defaults.
+func TestReadmeVariableTable(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile("(?m)^\\| `([A-Z0-9_]+)` \\| ([^|]*) \\|")
+	inReadme := map[string]string{}
+	for _, m := range row.FindAllStringSubmatch(string(raw), -1) {
+		inReadme[m[1]] = strings.TrimSpace(m[2])
+	}
+	for _, v := range cat.Variables {
+		got, ok := inReadme[v.Name]
+		if !ok {
+			t.Errorf("README's variable table misses %s", v.Name)
+			continue
+		}
+		want := "`" + v.Def + "`"
+		switch {
+		case v.Secret:
+			want = "secret"
+		case v.Def == "":
+			want = "unset"
+		}
+		if got != want {
+			t.Errorf("README: %s has default %s, the declaration says %s", v.Name, got, want)
+		}
+		delete(inReadme, v.Name)
+	}
+	for name := range inReadme {
+		if strings.HasPrefix(name, "K6_") || name == "TENANT" {
+			continue
+		}
+		t.Errorf("README's variable table lists %s, which the suite does not declare", name)
+	}
 }
