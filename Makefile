@@ -31,7 +31,7 @@ build: k6 bundle ## Build ./k6 (the pinned k6 v2 with k6/x/valora) and bundle th
 k6: $(GO_SOURCES) | $(XK6)
 	$(XK6) build $(K6_VERSION) --with $(MODULE)=. -o k6
 
-tools: $(XK6) ## Install the pinned build tools into .bin/
+tools: $(XK6) $(GOSEC) ## Install the pinned build tools (xk6, gosec) into .bin/
 
 $(XK6): tools/go.mod tools/go.sum
 	@mkdir -p $(BIN)
@@ -70,10 +70,37 @@ test-unit: deps ## Go unit and module tests with the race detector
 test-e2e: deps build $(STANDIN) ## Run the built ./k6 and dist/ scenarios against the stand-in, healthy and under every fault
 	go test -count=1 -tags e2e -timeout 40m -v ./test/...
 
-test: vet typecheck test-unit test-e2e test-image bench-quick ## The whole test suite (what CI runs)
+test: vet typecheck lint test-unit test-e2e examples test-image bench-quick ## The whole test suite (what CI runs)
 
 clean: ## Remove build outputs
 	rm -rf k6 dist $(BIN) $(REPORT_DIR)
+
+# ---------------------------------------------------------------------------------------------------------------
+# Lint (docs/lint.md) and the examples (examples/README.md). xk6 lint's vulnerability checker needs an online
+# database, and its versions checker a release tag (docs/releasing.md): on a tagged commit, LINT_DISABLE=vulnerability.
+
+GOSEC        := $(BIN)/gosec
+GOSECAUDIT   := $(BIN)/gosecaudit
+LINT_DISABLE ?= vulnerability,versions
+
+.PHONY: lint examples
+
+$(GOSEC): tools/go.mod tools/go.sum
+	@mkdir -p $(BIN)
+	cd tools && go build -ldflags "-X main.Version=$$(go list -m -f '{{.Version}}' github.com/securego/gosec/v2)" \
+	  -o ../$(GOSEC) github.com/securego/gosec/v2/cmd/gosec
+
+$(GOSECAUDIT): tools/go.mod tools/gosecaudit/main.go
+	@mkdir -p $(BIN)
+	cd tools && go build -o ../$(GOSECAUDIT) ./gosecaudit
+
+lint: $(XK6) $(GOSEC) $(GOSECAUDIT) ## xk6 lint --preset strict (but vulnerability, versions); gosec findings held against tools/gosec.json
+	$(GOSECAUDIT) -gosec $(GOSEC) -conf tools/gosec.json -dir .
+	PATH="$(CURDIR)/tools/lint-path:$$PATH" $(XK6) lint --preset strict --disable $(LINT_DISABLE) .
+
+examples: deps build ## Type-check examples/ against index.d.ts, run each with ./k6 against the stand-in (and PostgreSQL)
+	npx --no-install tsc --noEmit -p examples/tsconfig.json
+	go test -count=1 -tags examples -v ./test/examples/
 
 # ---------------------------------------------------------------------------------------------------------------
 # The CI image (Dockerfile; docker/README.md). Built with podman or docker, whichever is installed.

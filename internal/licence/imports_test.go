@@ -19,8 +19,8 @@ var engine = []string{"go.k6.io/k6", "github.com/grafana/sobek"}
 // glue is the only code allowed to import them, relative to the module path.
 var glue = []string{"", "extension/module"}
 
-// buildTags selects every file of the module: the e2e tests are behind a tag.
-const buildTags = "e2e"
+// buildTags selects every file of the module: the e2e and examples tests are behind tags.
+const buildTags = "e2e,examples"
 
 type pkg struct {
 	ImportPath string
