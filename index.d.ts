@@ -1,8 +1,16 @@
 /**
  * Types of the k6/x/valora module, built into the custom ./k6 by `make build`.
  *
- * Every export here exists at runtime and nothing else does: a Go test (extension/module) reads this file and
- * fails when the two disagree. IDs above 2^53 cross into JavaScript as decimal strings.
+ * Every export here exists at runtime and nothing else does: Go tests (extension/module) read this file and
+ * fail when the two disagree, in names, parameters, optionality, option keys, unions and returned shapes.
+ * IDs above 2^53 cross into JavaScript as decimal strings.
+ *
+ * Arguments are checked strictly. A missing, undefined or null required argument, a value of the wrong kind,
+ * an unknown option key, a number that is not a whole number in range (NaN and Infinity included), or more
+ * arguments than declared throws a TypeError naming the function, the argument or option, and what is
+ * accepted. An optional argument or option that is undefined or null takes its default, and so does an
+ * optional string option that is "" (a blank one, "  ", is refused). Other failures (a database, the file
+ * system) throw an Error naming the function. No message ever holds a secret.
  */
 declare module "k6/x/valora" {
   /** A request body: a string is signed as its UTF-8 bytes, an ArrayBuffer as-is. */
@@ -13,7 +21,7 @@ declare module "k6/x/valora" {
   export interface StripeSignOptions {
     /** The endpoint secret (`whsec_…`, used literally), or several to emit one `v1` entry each (rotation). */
     secret: string | string[];
-    /** Unix seconds. Defaults to now. */
+    /** Unix seconds, 1 to 253402300799 (the year 9999). Defaults to now. */
     timestamp?: number;
   }
 
@@ -33,7 +41,8 @@ declare module "k6/x/valora" {
 
   /**
    * The `Stripe-Signature` header value alone, for hot paths: the same signature as signStripe, with positional
-   * arguments and a string result. `secret` may be an array (one `v1` each); `timestamp` defaults to now.
+   * arguments and a string result. `secret` may be an array (one `v1` each); `timestamp` (unix seconds, at least
+   * 1) defaults to now.
    */
   export function stripeSignatureHeader(payload: Bytes, secret: string | string[], timestamp?: number): string;
 
@@ -52,11 +61,11 @@ declare module "k6/x/valora" {
     amount?: number;
     /** ISO currency, lowercase as Stripe sends it. Default "usd". */
     currency?: string;
-    /** Event id. Default: a fresh `evt_…`, unique across VUs and instances. */
+    /** Event id, `evt_…`. Default: a fresh one, unique across VUs, instances and runs. */
     id?: string;
-    /** `data.object.id`. Default: a fresh `ch_…` (charge events) or `pi_…` (payment intent events). */
+    /** `data.object.id`: `ch_…` for charge events, `pi_…` for payment intent events. Default: a fresh one. */
     objectId?: string;
-    /** Unix seconds for `created`. Default now. */
+    /** Unix seconds for `created`, 1 to 253402300799. Default now. */
     created?: number;
     /** Optional Valora invoice id, written to `data.object.metadata.invoice_id`. */
     invoiceId?: string;
@@ -88,7 +97,10 @@ declare module "k6/x/valora" {
     amount?: number;
     /** Default "USD". */
     currency?: string;
-    /** Default: a fresh 16-character PSP reference. Valora's event id is `<pspReference>_<eventCode>`. */
+    /**
+     * Default: a fresh 26-character reference (A-Z 0-9) carrying this run's id, so it never repeats across runs;
+     * Adyen's own are 16 characters, Valora takes any. Valora's event id is `<pspReference>_<eventCode>`.
+     */
     pspReference?: string;
     originalReference?: string;
     /** Default "ValoraK6". */
@@ -114,6 +126,7 @@ declare module "k6/x/valora" {
   // ---------------------------------------------------------------- webhooks: Braintree
 
   export interface BraintreeSignOptions {
+    /** Must not contain `|` or `&`, which separate the pairs of `bt_signature`. */
     publicKey: string;
     privateKey: string;
   }
@@ -131,8 +144,13 @@ declare module "k6/x/valora" {
   // ---------------------------------------------------------------- IDs
 
   /**
-   * A Valora-compatible snowflake id (bwmarrin/snowflake layout), as a decimal string. The node is derived from
-   * this instance's execution segment, so instances of a distributed run never collide.
+   * A Valora-compatible snowflake id (bwmarrin/snowflake layout: 41 bits of milliseconds since the Twitter epoch,
+   * 10 of node, 12 of step), as a decimal string. One generator serves every VU of the process, on a node in
+   * 2..1023 (1 is Valora's): the segment's index in `--execution-segment-sequence` when the test is split with
+   * one, else 2 + floor(segment start × 1022) when split without, else random. So the instances of one split run
+   * never collide; two unsplit runs started together share a node with probability 1/1022, and then repeat an
+   * id only when both mint one in the same millisecond with the same step. Keys and provider ids carry the run
+   * id and never repeat across runs.
    */
   export function snowflake(): string;
 
@@ -145,32 +163,41 @@ declare module "k6/x/valora" {
 
   export function decodeSnowflake(id: string): SnowflakeParts;
 
-  /** A usage idempotency key, unique across VUs and instances: `<prefix>-<unique part>`. Default prefix "k6". */
+  /**
+   * A usage idempotency key, unique across VUs, instances and runs: `<prefix>-<run id><id>`, the run id being
+   * 13 base36 characters drawn at random (64 bits) once per k6 process, the id a fresh snowflake in base36. Every
+   * key of a run starts with `<prefix>-<run id>`. The prefix is 1 to 64 of A-Z a-z 0-9 . _ : -; "k6" when absent
+   * or "".
+   */
   export function idempotencyKey(prefix?: string): string;
 
   export type ProviderIdKind = "evt" | "ch" | "pi" | "re" | "cus" | "in";
 
-  /** A Stripe-style id such as `evt_…`, unique across VUs and instances. */
+  /**
+   * A Stripe-style id: `<kind>_` and 24 base62 characters (the run id, a fresh snowflake, two random characters),
+   * unique across VUs, instances and runs.
+   */
   export function providerId(kind: ProviderIdKind): string;
 
-  /** The snowflake node this k6 instance generates ids with. */
+  /** The snowflake node this k6 process generates ids with (see snowflake). */
   export function nodeId(): number;
 
   /**
    * How many of a scenario's `total` VUs (or iterations) this instance runs when the test is split with
    * `--execution-segment`, scaled exactly as k6's executors scale them; `total` when the test is not split.
+   * `total` is a whole number, at least 0.
    */
   export function instanceShare(total: number): number;
 
   // ---------------------------------------------------------------- sessions
 
   /**
-   * The `_sid` value from one or more `Set-Cookie` header values. Throws when there is none, when it is blank,
-   * or when the cookie clears the session (`Max-Age=0`).
+   * The `_sid` value from one or more `Set-Cookie` header values. Throws a TypeError when there is none, when it
+   * is blank, or when the cookie clears the session (`Max-Age=0`); the message never holds the cookie's value.
    */
   export function sessionFromSetCookie(setCookie: string | string[]): string;
 
-  /** Lowercase hex SHA-256 of the trimmed token: what Valora stores in `sessions.session_token_hash`. */
+  /** Lowercase hex SHA-256 of the trimmed token: what Valora stores in `sessions.session_token_hash`. A blank token is refused. */
   export function hashSessionToken(token: string): string;
 
   export interface MintSessionsOptions {
@@ -178,11 +205,11 @@ declare module "k6/x/valora" {
     databaseUrl: string;
     /** The user's email (case-insensitive). */
     email: string;
-    /** Number of sessions. Default 1. */
+    /** Number of sessions, 1 to 10000. Default 1. */
     count?: number;
     /** The active org of the new sessions; must be one the user belongs to. Default: none, like a fresh login. */
     orgId?: string;
-    /** Default 86400. */
+    /** 1 to 604800 (Valora's own session lifetime). Default 86400. */
     ttlSeconds?: number;
     /** Stored in `sessions.user_agent`. Default "valora-k6". */
     userAgent?: string;
@@ -193,27 +220,70 @@ declare module "k6/x/valora" {
 
   export interface RevokeSessionsOptions {
     databaseUrl: string;
-    tokens: string[];
+    /** Raw tokens; one token may be passed as a string. None: nothing is revoked and the database is not reached. */
+    tokens?: string | string[];
   }
 
   /** Revokes sessions by raw token; returns how many were live. */
   export function revokeSessions(options: RevokeSessionsOptions): number;
 
   // ---------------------------------------------------------------- cross-VU invariants
-  // State shared by every VU of this k6 process (one instance of a distributed run).
+  // State shared by every VU of this k6 process (one instance of a distributed run). Cheap enough for hot
+  // paths. Set, key, counter and barrier names are non-empty strings; values are any strings, "" included.
 
   /** True the first time `value` is offered to the named set by any VU; false on every repeat. */
   export function firstSeen(set: string, value: string): boolean;
 
-  /** How many distinct values the named set holds. */
+  /** Whether any VU has offered `value` to the named set (with firstSeen). Adds nothing. */
+  export function seen(set: string, value: string): boolean;
+
+  /** How many distinct values the named set holds (0 for a set nothing was offered to). */
   export function setSize(set: string): number;
 
   /** Records `value` under `key` if nothing is recorded yet, and returns the value recorded first. */
   export function agree(key: string, value: string): string;
 
   /**
+   * Adds `delta` (a whole number, negative allowed; default 0, which only reads) to the named counter, atomically,
+   * and returns the new total. Counters start at 0. A total beyond ±(2^53 - 1) is refused and changes nothing.
+   */
+  export function count(name: string, delta?: number): number;
+
+  /**
    * Blocks until `parties` VUs have called barrier with the same name, then releases them together. Returns false
-   * if the timeout (default 30 s) passed first. Use it to make VUs act at the same instant.
+   * if the timeout passed first: `timeoutSeconds` is more than 0 and at most 86400 (one day), default 30. Use it to
+   * make VUs act at the same instant.
    */
   export function barrier(name: string, parties: number, timeoutSeconds?: number): boolean;
+
+  export interface RunStatus {
+    /** True once this k6 process received SIGINT or SIGTERM (k6 still handles it: the test stops). */
+    interrupted: boolean;
+    /** "SIGINT" or "SIGTERM": the first of them received; null when none was. */
+    signal: string | null;
+    /** False when k6 runs with `--no-thresholds` (K6_NO_THRESHOLDS), so thresholds decide nothing. */
+    thresholds: boolean;
+  }
+
+  /** What this k6 process knows about the run, for teardown() and handleSummary(). Works in any context. */
+  export function runStatus(): RunStatus;
+
+  // ---------------------------------------------------------------- files
+  // For reports and the provisioned environment file. Paths are relative to the process's working directory
+  // (not to the script, as k6's open() is). An empty path, or one with a NUL byte, is a TypeError; what the
+  // operating system refuses is an Error naming the path and its reason. Work in any context.
+
+  /** Creates the directory and any missing parents (mkdir -p, mode 0755 before the umask). An existing one is fine. */
+  export function ensureDir(path: string): void;
+
+  /**
+   * Replaces the file atomically: writes a temporary file in the same directory, flushes it, renames it over
+   * `path`, so readers see the old content or the new, never part. The directory must exist (an Error otherwise;
+   * ensureDir makes it). `mode` is permission bits only, 0 to 0o777, applied exactly; default 0o600. A symbolic
+   * link at `path` is replaced, not followed.
+   */
+  export function writeFile(path: string, content: Bytes, mode?: number): void;
+
+  /** The file's content as UTF-8 text, or null when there is no such file. */
+  export function readFile(path: string): string | null;
 }

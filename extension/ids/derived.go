@@ -15,9 +15,14 @@ const DefaultPrefix = "k6"
 
 const maxPrefixLen = 64
 
-// IdempotencyKey returns "<prefix>-<lowercase base36 of id>". An empty prefix means DefaultPrefix; otherwise
-// it must be 1..64 characters of A-Z a-z 0-9 . _ : -. The id must be positive.
-func IdempotencyKey(prefix string, id ID) (string, error) {
+// IdempotencyKey returns "<prefix>-<run><id>": the run id as 13 lowercase base36 digits, then the id in
+// lowercase base36. The run id has a fixed width, so the key is unique per (prefix, run, id): keys of one
+// process differ by id, keys of two processes by run id. All keys of a run share "<prefix>-<run>", which
+// finds a run's records in Valora's usage_events.
+//
+// An empty prefix means DefaultPrefix; otherwise it must be 1..64 characters of A-Z a-z 0-9 . _ : -. The id
+// must be positive.
+func IdempotencyKey(prefix string, run RunID, id ID) (string, error) {
 	if prefix == "" {
 		prefix = DefaultPrefix
 	}
@@ -27,9 +32,10 @@ func IdempotencyKey(prefix string, id ID) (string, error) {
 	if id <= 0 {
 		return "", fmt.Errorf("%w: %d must be greater than zero", ErrInvalidID, int64(id))
 	}
-	var buf [maxPrefixLen + 1 + 13]byte // 13 = base36 digits of the largest int64
+	var buf [maxPrefixLen + 1 + runIDLen36 + 13]byte // 13 = base36 digits of the largest int64
 	b := append(buf[:0], prefix...)
 	b = append(b, '-')
+	b = appendPadded36(b, uint64(run), runIDLen36, base36Lower)
 	b = strconv.AppendInt(b, int64(id), 36)
 	return string(b), nil
 }
@@ -60,17 +66,20 @@ func prefixChar(c byte) bool {
 var ProviderKinds = []string{"evt", "ch", "pi", "re", "cus", "in"}
 
 const (
-	base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	base62      = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	base36Lower = "0123456789abcdefghijklmnopqrstuvwxyz"
+	base36Upper = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
-	providerIDLen   = 11 // base62 digits of the largest uint64, so the id part is injective
-	providerRandLen = 13
+	runIDLen36      = 13 // base36 digits of the largest uint64
+	providerIDLen   = 11 // base62 digits of the largest uint64
+	providerRandLen = 2  // pads the id to the 24 characters after the prefix that Stripe's ids have
 )
 
-// ProviderID returns a Stripe-style id "<kind>_" followed by 24 base62 characters: the id in base62,
-// left-padded with '0' to 11 characters, which makes the result unique per (kind, id), then 13 random
-// characters read from rnd, so the ids look like Stripe's rather than sequential. A nil rnd means
-// crypto/rand. The kind must be one of ProviderKinds and the id positive.
-func ProviderID(kind string, id ID, rnd io.Reader) (string, error) {
+// ProviderID returns a Stripe-style id "<kind>_" followed by 24 base62 characters: the run id and the id,
+// each in base62 left-padded with '0' to 11 characters, which makes the result unique per (kind, run, id),
+// then 2 random characters read from rnd. A nil rnd means crypto/rand. The kind must be one of ProviderKinds
+// and the id positive.
+func ProviderID(kind string, run RunID, id ID, rnd io.Reader) (string, error) {
 	if !slices.Contains(ProviderKinds, kind) {
 		return "", fmt.Errorf("%w: %q; accepted kinds are %s", ErrUnknownKind, kind, strings.Join(ProviderKinds, ", "))
 	}
@@ -81,9 +90,10 @@ func ProviderID(kind string, id ID, rnd io.Reader) (string, error) {
 		rnd = rand.Reader
 	}
 
-	var buf [3 + 1 + providerIDLen + providerRandLen]byte
+	var buf [3 + 1 + 2*providerIDLen + providerRandLen]byte
 	b := append(buf[:0], kind...)
 	b = append(b, '_')
+	b = appendPadded62(b, uint64(run))
 	b = appendPadded62(b, uint64(id))
 	b, err := appendRandom62(b, rnd, providerRandLen)
 	if err != nil {
@@ -101,7 +111,18 @@ func appendPadded62(b []byte, v uint64) []byte {
 	return append(b, digits[:]...)
 }
 
-// maxRandomReads bounds the rejection loop so that a broken source (say, one returning only 0xFF) fails
+// appendPadded36 appends v in base36 with the given digits, left-padded with '0' to width characters (enough
+// for any uint64 when width is 13).
+func appendPadded36(b []byte, v uint64, width int, digits string) []byte {
+	var out [runIDLen36]byte
+	for i := width - 1; i >= 0; i-- {
+		out[i] = digits[v%36]
+		v /= 36
+	}
+	return append(b, out[:width]...)
+}
+
+// maxRandomReads bounds the rejection loops so that a broken source (say, one returning only 0xFF) fails
 // instead of spinning; a real source needs one read almost always.
 const maxRandomReads = 16
 
@@ -130,22 +151,15 @@ func appendRandom62(b []byte, rnd io.Reader, n int) ([]byte, error) {
 	return b, nil
 }
 
-// pspReferenceLen is the length of an Adyen PSP reference.
-const pspReferenceLen = 16
+// PSPReferenceLen is the length of the PSP references PSPReference makes. Adyen's own are 16 characters;
+// these are longer so that they can carry the run id, and Valora stores any length ("<pspReference>_<eventCode>").
+const PSPReferenceLen = 2 * runIDLen36
 
-// PSPReference returns an Adyen-style 16-character reference: the id in upper-case base36, left-padded with
-// '0'. Every ID, read as unsigned, maps to a distinct reference (13 base36 digits hold any uint64).
-func PSPReference(id ID) string {
-	var buf [pspReferenceLen]byte
-	v := uint64(id)
-	for i := len(buf) - 1; i >= 0; i-- {
-		d := v % 36
-		v /= 36
-		if d < 10 {
-			buf[i] = byte('0' + d)
-		} else {
-			buf[i] = byte('A' + d - 10)
-		}
-	}
-	return string(buf[:])
+// PSPReference returns an Adyen-style reference of upper-case base36: the run id and the id (read as
+// unsigned), each left-padded with '0' to 13 characters. Every (run, id) pair maps to a distinct reference.
+func PSPReference(run RunID, id ID) string {
+	var buf [PSPReferenceLen]byte
+	b := appendPadded36(buf[:0], uint64(run), runIDLen36, base36Upper)
+	b = appendPadded36(b, uint64(id), runIDLen36, base36Upper)
+	return string(b)
 }

@@ -1,13 +1,12 @@
 // Package ids mints identifiers for load tests against Valora: snowflake ids bit-compatible with the ones
-// Valora issues (github.com/bwmarrin/snowflake v0.3.0 defaults), node ids derived from k6 execution
-// segments so that instances of a distributed run never collide, and the idempotency keys and payment
-// provider references built from them.
+// Valora issues (github.com/bwmarrin/snowflake v0.3.0 defaults), the node each k6 process mints them on
+// (ChooseNode), and the idempotency keys and payment provider references built from a snowflake and the
+// process's random RunID, so that they never repeat across VUs, instances of a split run, or runs.
 package ids
 
 import (
 	"errors"
 	"fmt"
-	"math/big"
 	"runtime"
 	"strconv"
 	"sync"
@@ -162,26 +161,4 @@ func (g *Generator) millis() int64 {
 		return 0
 	}
 	return ms
-}
-
-// segmentNodes is how many node ids execution segments are spread over: 2..MaxNode. Nodes 0 and 1 are left
-// out because Valora's own processes all use node 1.
-const segmentNodes = MaxNode - 1 // 1022
-
-// NodeForSegment returns the node for the k6 execution segment that starts at start, in [0,1):
-// 2 + floor(start*1022). Nodes 0 and 1 are never returned, because Valora's own servers use node 1.
-//
-// Two segments get distinct nodes when their starts differ by at least 1/1022, so the instances of a
-// distributed run never share a node as long as every segment is wider than 1/1022 (up to 1022 equal
-// instances). A nil start counts as 0; a start outside [0,1) is clamped to the nodes 2..MaxNode.
-func NodeForSegment(start *big.Rat) int64 {
-	if start == nil || start.Sign() <= 0 {
-		return 2
-	}
-	scaled := new(big.Int).Mul(start.Num(), big.NewInt(segmentNodes))
-	scaled.Quo(scaled, start.Denom()) // floor, since both are positive
-	if !scaled.IsInt64() || scaled.Int64() >= segmentNodes {
-		return MaxNode
-	}
-	return 2 + scaled.Int64()
 }

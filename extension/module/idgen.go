@@ -1,84 +1,53 @@
 package module
 
 import (
-	"crypto/rand"
 	"errors"
-	"slices"
-	"strings"
 
 	"github.com/grafana/sobek"
-	"go.k6.io/k6/v2/js/common"
 
 	"github.com/valora-k6/valora-k6/extension/ids"
 )
 
 // snowflake() → decimal string (ids exceed 2^53, so they never cross as numbers)
-func (i *Instance) snowflake() string {
-	return i.next("snowflake").String()
+func snowflake(c call) sobek.Value {
+	return c.rt.ToValue(c.idSource().gen.Next().String())
 }
 
 // decodeSnowflake(id) → {time, node, step}
-func (i *Instance) decodeSnowflake(id sobek.Value) *sobek.Object {
-	const fn = "decodeSnowflake"
-	rt := i.vu.Runtime()
-	if _, isNum := id.Export().(string); !isNum && !common.IsNullish(id) {
-		throwType(rt, "%s: pass the id as a decimal string, got %s (snowflakes exceed 2^53 and lose digits as numbers)", fn, typeName(id))
+func decodeSnowflake(c call) sobek.Value {
+	v := c.required(0)
+	if sobek.IsNumber(v) || sobek.IsBigInt(v) {
+		c.typeError("pass the id as a decimal string, got %s (snowflakes exceed 2^53 and lose digits as numbers)", typeName(v))
 	}
-	s := stringArg(rt, fn, "id", id)
-	parsed, err := ids.ParseID(s)
+	parsed, err := ids.ParseID(c.str(0))
 	if err != nil {
-		throwType(rt, "%s: %v (pass the id as a decimal string: snowflakes exceed 2^53)", fn, err)
+		c.typeError("%s: %v (pass the id as a decimal string: snowflakes exceed 2^53)", c.label(0), err)
 	}
 	p := ids.Decode(parsed)
-	return newObject(rt, "time", p.Time.UnixMilli(), "node", p.Node, "step", p.Step)
+	return newObject(c.rt, "time", p.Time.UnixMilli(), "node", p.Node, "step", p.Step)
 }
 
-// idempotencyKey(prefix?) → "<prefix>-<unique>"
-func (i *Instance) idempotencyKey(prefix sobek.Value) string {
-	const fn = "idempotencyKey"
-	rt := i.vu.Runtime()
-	p := ""
-	if !common.IsNullish(prefix) {
-		p = stringArg(rt, fn, "prefix", prefix)
-	}
-	key, err := ids.IdempotencyKey(p, i.next(fn))
+// idempotencyKey(prefix?) → "<prefix>-<run id><unique id>"; an empty prefix means the default, "k6"
+func idempotencyKey(c call) sobek.Value {
+	prefix, _ := c.optStr(0)
+	src := c.idSource()
+	key, err := ids.IdempotencyKey(prefix, src.run, src.gen.Next())
 	if err != nil {
 		if errors.Is(err, ids.ErrInvalidPrefix) {
-			throwType(rt, "%s: %v", fn, err)
+			c.typeError("%s: %v", c.label(0), err)
 		}
-		throwErr(rt, fn, err)
+		c.fail(err)
 	}
-	return key
+	return c.rt.ToValue(key)
 }
 
 // providerId(kind) → "evt_…", "ch_…", …
-func (i *Instance) providerID(kind sobek.Value) string {
-	const fn = "providerId"
-	rt := i.vu.Runtime()
-	k := stringArg(rt, fn, "kind", kind)
-	if !slices.Contains(ids.ProviderKinds, k) {
-		throwType(rt, "%s: unknown kind %q; accepted: %s", fn, k, strings.Join(ids.ProviderKinds, ", "))
-	}
-	id, err := ids.ProviderID(k, i.next(fn), rand.Reader)
-	if err != nil {
-		throwErr(rt, fn, err)
-	}
-	return id
+func providerID(c call) sobek.Value {
+	kind := c.enum(0)
+	return c.rt.ToValue(c.newProviderID(kind))
 }
 
-// nodeId() → the snowflake node of this instance
-func (i *Instance) nodeID() int64 {
-	gen, err := i.root.generator(i.vu, "nodeId")
-	if err != nil {
-		throwErr(i.vu.Runtime(), "nodeId", err)
-	}
-	return gen.Node()
-}
-
-func (i *Instance) next(fn string) ids.ID {
-	gen, err := i.root.generator(i.vu, fn)
-	if err != nil {
-		throwErr(i.vu.Runtime(), fn, err)
-	}
-	return gen.Next()
+// nodeId() → the snowflake node of this process
+func nodeID(c call) sobek.Value {
+	return c.rt.ToValue(c.idSource().gen.Node())
 }

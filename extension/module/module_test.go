@@ -3,7 +3,7 @@ package module
 import (
 	"math/big"
 	"os"
-	"regexp"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -23,13 +23,27 @@ import (
 	"github.com/valora-k6/valora-k6/extension/webhook"
 )
 
+// testRoot is a root module that leaves the test binary's signal handling alone: tests that need signals
+// start a child process (TestRunStatusSeesSignals).
+func testRoot() *RootModule {
+	return newRoot(func(chan<- os.Signal, ...os.Signal) {})
+}
+
 // vu is one VU's runtime with k6/x/valora imported as `valora`, the way a script imports it.
 type vu struct {
 	t  testing.TB
 	rt *modulestest.Runtime
 }
 
+// newVU makes a VU of root. segment "" is an unsegmented test, "-" stays in the init context, anything else
+// is an execution segment such as "0:1/3".
 func newVU(t testing.TB, root *RootModule, segment string) *vu {
+	t.Helper()
+	return newVUWith(t, root, segment, "")
+}
+
+// newVUWith also sets the execution segment sequence ("" for none).
+func newVUWith(t testing.TB, root *RootModule, segment, sequence string) *vu {
 	t.Helper()
 	rt := modulestest.NewRuntime(t)
 	require.NoError(t, rt.SetupModuleSystem(map[string]any{ImportPath: root}, nil, nil))
@@ -41,6 +55,11 @@ func newVU(t testing.TB, root *RootModule, segment string) *vu {
 			seg, err := lib.NewExecutionSegmentFromString(segment)
 			require.NoError(t, err)
 			state.Options.ExecutionSegment = seg
+		}
+		if sequence != "" {
+			seq, err := lib.NewExecutionSegmentSequenceFromString(sequence)
+			require.NoError(t, err)
+			state.Options.ExecutionSegmentSequence = &seq
 		}
 		rt.MoveToVUContext(state)
 	}
@@ -67,49 +86,24 @@ func (v *vu) throws(code string) string {
 	return err.Error()
 }
 
-// TestTypesMatchRuntime fails when index.d.ts and the runtime disagree: every declared function is exported
-// and every export is declared, and each options interface lists exactly the keys the parser accepts.
-func TestTypesMatchRuntime(t *testing.T) {
-	src, err := os.ReadFile("../../index.d.ts")
-	require.NoError(t, err)
-	dts := string(src)
-
-	var declared []string
-	for _, m := range regexp.MustCompile(`(?m)^\s*export function (\w+)\(`).FindAllStringSubmatch(dts, -1) {
-		declared = append(declared, m[1])
-	}
-	var exported []string
-	for name := range New().NewModuleInstance(newVU(t, New(), "").rt.VU).Exports().Named {
-		exported = append(exported, name)
-	}
-	sort.Strings(declared)
-	sort.Strings(exported)
-	assert.Equal(t, exported, declared, "index.d.ts functions vs runtime exports")
-
-	for iface, keys := range optionKeys {
-		body := regexp.MustCompile(`(?s)export interface ` + iface + ` \{(.*?)\n  \}`).FindStringSubmatch(dts)
-		require.NotNil(t, body, "interface %s is not declared in index.d.ts", iface)
-		var props []string
-		for _, m := range regexp.MustCompile(`(?m)^\s*(\w+)\??:`).FindAllStringSubmatch(body[1], -1) {
-			props = append(props, m[1])
-		}
-		want := slices.Clone(keys)
-		sort.Strings(props)
-		sort.Strings(want)
-		assert.Equal(t, want, props, "keys of %s", iface)
-	}
-}
-
 func TestInitContextIsRefused(t *testing.T) {
-	v := newVU(t, New(), "-")
+	v := newVU(t, testRoot(), "-")
 	msg := v.throws(`valora.snowflake()`)
 	assert.Contains(t, msg, "not available in the init context")
-	// Pure functions work anywhere, including the init context.
+	assert.NotContains(t, msg, "GoError")
+	// Pure functions, the shared registries, runStatus and the file functions work anywhere, including the
+	// init context (the scenarios create REPORT_DIR there).
 	assert.Len(t, v.str(`valora.hashSessionToken("abc")`), 64)
+	assert.Equal(t, int64(1), v.run(`valora.count("init", 1)`).ToInteger())
+	assert.False(t, v.run(`valora.runStatus().interrupted`).ToBoolean())
+	dir := filepath.Join(t.TempDir(), "reports", "deep")
+	v.rt.VU.Runtime().Set("dir", dir)
+	v.run(`valora.ensureDir(dir)`)
+	assert.DirExists(t, dir)
 }
 
 func TestSignStripeVerifiesInGo(t *testing.T) {
-	v := newVU(t, New(), "")
+	v := newVU(t, testRoot(), "")
 	v.run(`
 		var body = JSON.stringify({id: "evt_1", type: "charge.succeeded", note: "ünïcode"});
 		var sig = valora.signStripe(body, {secret: ["whsec_a", "whsec_b"], timestamp: 1700000000});
@@ -143,41 +137,68 @@ func TestSignStripeVerifiesInGo(t *testing.T) {
 }
 
 func TestArgumentErrors(t *testing.T) {
-	v := newVU(t, New(), "")
+	v := newVU(t, testRoot(), "")
 	cases := map[string][]string{
 		`valora.signStripe("x", {secrets: "k"})`:                                     {"TypeError", `unknown option "secrets"`, "secret, timestamp"},
 		`valora.signStripe("x", {})`:                                                 {"TypeError", `"secret" is required`},
 		`valora.signStripe("x")`:                                                     {"TypeError", "options object is required"},
 		`valora.signStripe(42, {secret: "k"})`:                                       {"TypeError", "string or an ArrayBuffer"},
 		`valora.signStripe("x", {secret: "k", timestamp: 1.5})`:                      {"TypeError", "whole number"},
+		`valora.signStripe("x", {secret: "k", timestamp: -1})`:                       {"TypeError", `option "timestamp" must be at least 1`},
+		`valora.stripeSignatureHeader("x", "k", -1700000000)`:                        {"TypeError", `argument "timestamp" must be at least 1`},
 		`valora.stripeEvent({type: "charge.failed", customerId: "1"})`:               {"TypeError", "charge.succeeded", "charge.refunded"},
 		`valora.stripeEvent({type: "charge.succeeded"})`:                             {"TypeError", `"customerId" is required`},
+		`valora.stripeEvent({type: "charge.succeeded", customerId: "1", amount: 0})`: {"TypeError", `option "amount" must be at least 1`},
+		`valora.stripeEvent({type: "charge.succeeded", customerId: "1", id: "x"})`:   {"TypeError", `option "id" must be "evt_"`},
 		`valora.adyenEvent({eventCode: "CAPTURE", customerId: "1"})`:                 {"TypeError", "AUTHORISATION", "OFFER_CLOSED"},
+		`valora.adyenEvent({eventCode: "REFUND", customerId: "1", eventDate: "x"})`:  {"TypeError", `option "eventDate" must be an RFC 3339 date`},
 		`valora.providerId("xx")`:                                                    {"TypeError", "evt, ch, pi"},
 		`valora.decodeSnowflake(2008111837777760256)`:                                {"TypeError", "decimal string"},
 		`valora.idempotencyKey("has space")`:                                         {"TypeError"},
 		`valora.barrier("b", 0)`:                                                     {"TypeError", "at least 1"},
+		`valora.barrier("b", 1, Infinity)`:                                           {"TypeError", `"timeoutSeconds"`, "at most 86400"},
+		`valora.barrier("b", 1, 1e300)`:                                              {"TypeError", `"timeoutSeconds"`},
 		`valora.mintSessions({databaseUrl: "postgres://x", email: "a@b", count: 0})`: {"TypeError", "at least 1"},
-		`valora.sessionFromSetCookie(["a=b"])`:                                       {"sessionFromSetCookie"},
+		`valora.sessionFromSetCookie(["a=b"])`:                                       {"TypeError", "sessionFromSetCookie", "no _sid cookie"},
+		`valora.hashSessionToken("")`:                                                {"TypeError", `argument "token" must not be blank`},
+		`valora.hashSessionToken("  ")`:                                              {"TypeError", `argument "token" must not be blank`},
+		`valora.snowflake(1)`:                                                        {"TypeError", "snowflake: takes at most 0 arguments"},
+		`valora.firstSeen("", "v")`:                                                  {"TypeError", `argument "set" must not be empty`},
+		`valora.count("c", 0.5)`:                                                     {"TypeError", `argument "delta" must be a whole number`},
+		`valora.writeFile("", "x")`:                                                  {"TypeError", `argument "path"`},
+		`valora.writeFile("x", "x", 0o4755)`:                                         {"TypeError", `argument "mode" must be at most 511`},
+		`valora.signStripe(new Uint8Array(2), {secret: "k"})`:                        {"TypeError", "got an instance of Uint8Array"},
+		`valora.signStripe("x", {secret: [1]})`:                                      {"TypeError", "item 0 is a number"},
+		`valora.instanceShare(10n)`:                                                  {"TypeError", "got a bigint"},
 	}
 	for code, wants := range cases {
 		msg := v.throws(code)
 		for _, want := range wants {
 			assert.Contains(t, msg, want, code)
 		}
+		assert.NotRegexp(t, `GoError|\[\]uint8|\*big\.|int64|float64|map\[`, msg, code)
 	}
 }
 
 func TestSecretsStayOutOfErrors(t *testing.T) {
-	v := newVU(t, New(), "")
+	v := newVU(t, testRoot(), "")
 	msg := v.throws(`valora.signAdyen('{"notificationItems":[]}', {hmacKey: "zz-not-hex-SECRETVALUE"})`)
+	assert.NotContains(t, msg, "SECRETVALUE")
+	msg = v.throws(`valora.signAdyen('{"notificationItems":[{}]}', {hmacKey: "zz-not-hex-SECRETVALUE"})`)
+	assert.Contains(t, msg, `option "hmacKey"`)
 	assert.NotContains(t, msg, "SECRETVALUE")
 	msg = v.throws(`valora.mintSessions({databaseUrl: "postgres://u:SECRETPW@127.0.0.1:1/db", email: "a@b"})`)
 	assert.NotContains(t, msg, "SECRETPW")
+	msg = v.throws(`valora.mintSessions({databaseUrl: "postgres://u:SECRETPW@127.0.0.1:notaport/db", email: "a@b"})`)
+	assert.Contains(t, msg, "TypeError")
+	assert.NotContains(t, msg, "SECRETPW")
+	msg = v.throws(`valora.sessionFromSetCookie("_sid=SECRETTOKEN; Path=/; Max-Age=0")`)
+	assert.Contains(t, msg, "cleared")
+	assert.NotContains(t, msg, "SECRETTOKEN")
 }
 
 func TestStripeEvent(t *testing.T) {
-	v := newVU(t, New(), "")
+	v := newVU(t, testRoot(), "")
 	v.run(`var ev = valora.stripeEvent({type: "payment_intent.succeeded", customerId: "2008111839082188800", amount: 2500, currency: "eur"});
 	       var obj = JSON.parse(ev.body);`)
 	assert.True(t, strings.HasPrefix(v.str(`ev.id`), "evt_"))
@@ -194,11 +215,12 @@ func TestStripeEvent(t *testing.T) {
 }
 
 func TestAdyenAndBraintreeVerifyInGo(t *testing.T) {
-	v := newVU(t, New(), "")
+	v := newVU(t, testRoot(), "")
 	const key = "44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056"
 	v.run(`var ev = valora.adyenEvent({eventCode: "REFUND", customerId: "77", amount: 300, merchantReference: "a:b\\c"});
 	       var signed = valora.signAdyen(ev.body, {hmacKey: "` + key + `"});`)
 	assert.True(t, strings.HasSuffix(v.str(`ev.id`), "_REFUND"))
+	assert.Regexp(t, `^[0-9A-Z]{26}_REFUND$`, v.str(`ev.id`))
 	assert.NoError(t, webhook.VerifyAdyen([]byte(v.str(`signed`)), key))
 	assert.Error(t, webhook.VerifyAdyen([]byte(v.str(`ev.body`)), key), "unsigned body must not verify")
 
@@ -209,29 +231,49 @@ func TestAdyenAndBraintreeVerifyInGo(t *testing.T) {
 	assert.NoError(t, webhook.VerifyBraintreeForm([]byte(v.str(`bt.form`)), "priv"))
 }
 
+// TestIDsFollowTheExecutionSegment: a split run takes its node from the segment (by its index when the
+// sequence is known, by its start otherwise); an unsplit one draws it at random, never Valora's node 1.
 func TestIDsFollowTheExecutionSegment(t *testing.T) {
-	for _, seg := range []string{"", "0:1/3", "1/3:2/3", "2/3:1"} {
-		v := newVU(t, New(), seg)
-		start := big.NewRat(0, 1)
-		if seg != "" {
-			start, _ = new(big.Rat).SetString(strings.Split(seg, ":")[0])
+	for _, tc := range []struct {
+		segment, sequence string
+		want              int64 // 0: random
+	}{
+		{"", "", 0},
+		{"0:1", "", 0},
+		{"0:1/3", "", ids.NodeForSegment(big.NewRat(0, 1))},
+		{"1/3:2/3", "", ids.NodeForSegment(big.NewRat(1, 3))},
+		{"2/3:1", "", ids.NodeForSegment(big.NewRat(2, 3))},
+		{"1/3:2/3", "0,1/3,2/3,1", 3},
+		{"1/2000:2/2000", "0,1/2000,2/2000,1", 3}, // the start formula would give node 2 to both of the first two
+		{"2/2000:1", "0,1/2000,2/2000,1", 4},
+	} {
+		v := newVUWith(t, testRoot(), tc.segment, tc.sequence)
+		node := v.run(`valora.nodeId()`).ToInteger()
+		if tc.want == 0 {
+			assert.True(t, node >= 2 && node <= ids.MaxNode, "unsegmented node %d", node)
+		} else {
+			assert.Equal(t, tc.want, node, "%s in %s", tc.segment, tc.sequence)
 		}
-		wantNode := ids.NodeForSegment(start)
-		assert.Equal(t, wantNode, v.run(`valora.nodeId()`).ToInteger(), seg)
 		id := v.str(`valora.snowflake()`)
 		parsed, err := ids.ParseID(id)
 		require.NoError(t, err)
-		assert.Equal(t, wantNode, ids.Decode(parsed).Node)
-		assert.Equal(t, wantNode, v.run(`valora.decodeSnowflake("`+id+`").node`).ToInteger())
+		assert.Equal(t, node, ids.Decode(parsed).Node)
+		assert.Equal(t, node, v.run(`valora.decodeSnowflake("`+id+`").node`).ToInteger())
 		assert.InDelta(t, time.Now().UnixMilli(), v.run(`valora.decodeSnowflake("`+id+`").time`).ToInteger(), 5000)
 	}
-	v := newVU(t, New(), "")
+	v := newVU(t, testRoot(), "")
 	assert.Equal(t, int64(10), v.run(`valora.instanceShare(10)`).ToInteger(), "an unsplit test runs everything")
-	assert.Regexp(t, `^k6-[0-9a-z]+$`, v.str(`valora.idempotencyKey()`))
+	assert.Regexp(t, `^k6-[0-9a-z]{13}[0-9a-z]+$`, v.str(`valora.idempotencyKey()`))
 	assert.Regexp(t, `^burst-[0-9a-z]+$`, v.str(`valora.idempotencyKey("burst")`))
+	assert.Regexp(t, `^k6-[0-9a-z]+$`, v.str(`valora.idempotencyKey("")`), "an empty prefix is the default")
 	for _, kind := range ids.ProviderKinds {
 		assert.Regexp(t, `^`+kind+`_[0-9A-Za-z]{24}$`, v.str(`valora.providerId("`+kind+`")`))
 	}
+	// Every key of one process shares the run id; another process has another one.
+	a, b := v.str(`valora.idempotencyKey("k")`), v.str(`valora.idempotencyKey("k")`)
+	other := newVU(t, testRoot(), "").str(`valora.idempotencyKey("k")`)
+	assert.Equal(t, a[:2+13], b[:2+13])
+	assert.NotEqual(t, a[:2+13], other[:2+13])
 }
 
 // TestIDsUniqueAcrossVUsAndInstances runs many VUs per instance, three instances split like a distributed run,
@@ -245,7 +287,7 @@ func TestIDsUniqueAcrossVUsAndInstances(t *testing.T) {
 		wg   sync.WaitGroup
 	)
 	for _, seg := range segments {
-		root := New()
+		root := testRoot()
 		for range vusPerInstance {
 			v := newVU(t, root, seg)
 			wg.Add(1)
@@ -289,10 +331,7 @@ func TestInstanceShareMatchesTheSplit(t *testing.T) {
 		for _, total := range []int64{1, 2, 7, 10, 30} {
 			var sum int64
 			for _, seg := range tc.segments {
-				v := newVU(t, New(), seg)
-				seq, err := lib.NewExecutionSegmentSequenceFromString(tc.sequence)
-				require.NoError(t, err)
-				v.rt.VU.StateField.Options.ExecutionSegmentSequence = &seq
+				v := newVUWith(t, testRoot(), seg, tc.sequence)
 				sum += v.run(`valora.instanceShare(` + itoa(int(total)) + `)`).ToInteger()
 			}
 			assert.Equal(t, total, sum, "%s split of %d", tc.sequence, total)
@@ -303,25 +342,61 @@ func TestInstanceShareMatchesTheSplit(t *testing.T) {
 func itoa(n int) string { return big.NewInt(int64(n)).String() }
 
 func TestSharedStateAcrossVUs(t *testing.T) {
-	root := New()
+	root := testRoot()
 	a, b := newVU(t, root, ""), newVU(t, root, "")
-	other := newVU(t, New(), "") // another k6 process shares nothing
+	other := newVU(t, testRoot(), "") // another k6 process shares nothing
 
+	assert.False(t, a.run(`valora.seen("ids", "2008111839082188800")`).ToBoolean(), "nothing offered yet")
+	assert.Equal(t, int64(0), a.run(`valora.setSize("ids")`).ToInteger(), "seen adds nothing")
 	assert.True(t, a.run(`valora.firstSeen("ids", "2008111839082188800")`).ToBoolean())
 	assert.False(t, b.run(`valora.firstSeen("ids", "2008111839082188800")`).ToBoolean())
+	assert.True(t, b.run(`valora.seen("ids", "2008111839082188800")`).ToBoolean())
 	assert.True(t, b.run(`valora.firstSeen("keys", "2008111839082188800")`).ToBoolean(), "sets are independent")
 	assert.True(t, a.run(`valora.firstSeen("ids", "007")`).ToBoolean())
 	assert.True(t, a.run(`valora.firstSeen("ids", "7")`).ToBoolean(), `"007" and "7" are different values`)
 	assert.False(t, b.run(`valora.firstSeen("ids", "007")`).ToBoolean())
+	assert.True(t, b.run(`valora.seen("ids", "007")`).ToBoolean())
+	assert.False(t, b.run(`valora.seen("ids", "0007")`).ToBoolean())
+	assert.False(t, b.run(`valora.seen("ids", "")`).ToBoolean())
 	assert.Equal(t, int64(3), b.run(`valora.setSize("ids")`).ToInteger())
 	assert.True(t, other.run(`valora.firstSeen("ids", "2008111839082188800")`).ToBoolean())
+	assert.False(t, other.run(`valora.seen("keys", "2008111839082188800")`).ToBoolean())
 
 	assert.Equal(t, "first", a.str(`valora.agree("record", "first")`))
 	assert.Equal(t, "first", b.str(`valora.agree("record", "second")`))
+
+	assert.Equal(t, int64(0), a.run(`valora.count("hits")`).ToInteger(), "reading makes nothing")
+	assert.Equal(t, int64(2), a.run(`valora.count("hits", 2)`).ToInteger())
+	assert.Equal(t, int64(-1), b.run(`valora.count("hits", -3)`).ToInteger())
+	assert.Equal(t, int64(-1), b.run(`valora.count("hits", 0)`).ToInteger())
+	assert.Equal(t, int64(0), other.run(`valora.count("hits")`).ToInteger())
+	a.run(`valora.count("big", 9007199254740991)`)
+	assert.Contains(t, a.throws(`valora.count("big", 1)`), `argument "delta"`)
+	assert.Equal(t, int64(9007199254740991), a.run(`valora.count("big")`).ToInteger(), "a refused add changes nothing")
+}
+
+// TestCountIsAtomic: VUs adding concurrently lose no increment.
+func TestCountIsAtomic(t *testing.T) {
+	root := testRoot()
+	const vus, adds = 8, 2000
+	var wg sync.WaitGroup
+	for range vus {
+		v := newVU(t, root, "")
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := v.rt.VU.Runtime().RunString(`for (var i = 0; i < ` + itoa(adds) + `; i++) { valora.count("n", 1); valora.firstSeen("s", "v" + (i % 50)); }`)
+			assert.NoError(t, err)
+		}()
+	}
+	wg.Wait()
+	v := newVU(t, root, "")
+	assert.Equal(t, int64(vus*adds), v.run(`valora.count("n")`).ToInteger())
+	assert.Equal(t, int64(50), v.run(`valora.setSize("s")`).ToInteger())
 }
 
 func TestBarrierReleasesTogether(t *testing.T) {
-	root := New()
+	root := testRoot()
 	const parties = 5
 	vus := make([]*vu, parties)
 	for i := range vus {
@@ -351,11 +426,35 @@ func TestBarrierReleasesTogether(t *testing.T) {
 	assert.False(t, vus[0].run(`valora.barrier("start", 5, 0.1)`).ToBoolean())
 	assert.GreaterOrEqual(t, time.Since(start), 100*time.Millisecond)
 	assert.Contains(t, vus[1].throws(`valora.barrier("start", 4)`), "created for 5 parties")
+	// Infinity once overflowed into no wait at all; now it is refused before anything waits.
+	start = time.Now()
+	assert.Contains(t, vus[1].throws(`valora.barrier("start", 5, Infinity)`), "TypeError")
+	assert.Less(t, time.Since(start), 50*time.Millisecond)
+	assert.True(t, vus[1].run(`valora.barrier("alone", 1, 86400)`).ToBoolean(), "the longest timeout is accepted")
 }
 
 func TestSessionHelpers(t *testing.T) {
-	v := newVU(t, New(), "")
+	v := newVU(t, testRoot(), "")
 	assert.Equal(t, session.HashToken("tok"), v.str(`valora.hashSessionToken("  tok ")`))
 	assert.Equal(t, "abc", v.str(`valora.sessionFromSetCookie("_sid=abc; Path=/; Max-Age=604800; HttpOnly; SameSite=Lax")`))
 	assert.Contains(t, v.throws(`valora.sessionFromSetCookie("_sid=; Path=/; Max-Age=0")`), "sessionFromSetCookie")
+	assert.Contains(t, v.throws(`valora.sessionFromSetCookie("")`), "TypeError")
+}
+
+// TestExportsAreFunctionsNamedAfterThemselves: each export reads as the same function every time, with the
+// export's name and its number of required arguments, and the exports object cannot be changed.
+func TestExportsAreFunctionsNamedAfterThemselves(t *testing.T) {
+	v := newVU(t, testRoot(), "")
+	for _, e := range exportTable {
+		assert.Equal(t, e.name, v.str(`valora.`+e.name+`.name`))
+		assert.Equal(t, int64(e.required()), v.run(`valora.`+e.name+`.length`).ToInteger(), e.name)
+		assert.True(t, v.run(`valora.`+e.name+` === valora.`+e.name).ToBoolean(), e.name)
+	}
+	assert.True(t, v.run(`"signStripe" in valora && !("nope" in valora)`).ToBoolean())
+	assert.Equal(t, "undefined", v.str(`typeof valora.nope`))
+	v.run(`valora.signStripe = null;`)
+	assert.Equal(t, "function", v.str(`typeof valora.signStripe`), "exports are read-only")
+	keys := strings.Split(v.str(`Object.keys(valora).join(",")`), ",")
+	assert.Len(t, keys, len(exportTable))
+	assert.True(t, slices.Contains(keys, "runStatus"))
 }

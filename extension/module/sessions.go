@@ -1,6 +1,7 @@
 package module
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -10,91 +11,89 @@ import (
 	"github.com/valora-k6/valora-k6/extension/session"
 )
 
-// sessionFromSetCookie(setCookie) → the _sid value; throws when absent, blank or cleared
-func (i *Instance) sessionFromSetCookie(v sobek.Value) string {
-	const fn = "sessionFromSetCookie"
-	rt := i.vu.Runtime()
-	var headers []string
-	switch x := v.Export().(type) {
-	case string:
-		headers = []string{x}
-	case []any:
-		for idx, e := range x {
-			s, ok := e.(string)
-			if !ok {
-				throwType(rt, "%s: Set-Cookie values must be strings; item %d is %T", fn, idx, e)
-			}
-			headers = append(headers, s)
-		}
-	default:
-		throwType(rt, "%s: pass the Set-Cookie header value (a string or an array of strings), got %s", fn, typeName(v))
-	}
+// sessionFromSetCookie(setCookie) → the _sid value; a TypeError when there is none, or it is blank or cleared
+func sessionFromSetCookie(c call) sobek.Value {
+	headers := c.strList(0)
 	sid, err := session.FromSetCookie(headers)
 	if err != nil {
-		throwErr(rt, fn, err)
+		// The session errors never quote the cookie's value: it is a credential.
+		c.typeError("%s: %v", c.label(0), err)
 	}
-	return sid
+	return c.rt.ToValue(sid)
 }
 
 // hashSessionToken(token) → lowercase hex SHA-256, as stored in sessions.session_token_hash
-func (i *Instance) hashSessionToken(token sobek.Value) string {
-	return session.HashToken(stringArg(i.vu.Runtime(), "hashSessionToken", "token", token))
+func hashSessionToken(c call) sobek.Value {
+	token := c.str(0)
+	if strings.TrimSpace(token) == "" {
+		c.typeError("%s must not be blank (%s)", c.label(0), c.e.params[0].what)
+	}
+	return c.rt.ToValue(session.HashToken(token))
+}
+
+type mintSessionsOptions struct {
+	DatabaseURL string `js:"databaseUrl,required" what:"the PostgreSQL connection string of Valora's database"`
+	Email       string `js:"email,required" what:"the user to mint sessions for"`
+	Count       *int64 `js:"count" what:"how many sessions"`
+	OrgID       string `js:"orgId" what:"a decimal org id"`
+	TTLSeconds  *int64 `js:"ttlSeconds" what:"session lifetime in seconds"`
+	UserAgent   string `js:"userAgent" what:"the user agent to store"`
 }
 
 // mintSessions({databaseUrl, email, count?, orgId?, ttlSeconds?, userAgent?}) → raw tokens
-func (i *Instance) mintSessions(opts sobek.Value) *sobek.Object {
-	const fn = "mintSessions"
-	rt := i.vu.Runtime()
-	o := readOptions(rt, fn, "MintSessionsOptions", opts, true)
-	dsn := o.str("databaseUrl", true, "the PostgreSQL connection string of Valora's database")
-	mo := session.MintOptions{
-		Email:     o.str("email", true, "the user to mint sessions for"),
-		UserAgent: o.str("userAgent", false, ""),
+func mintSessions(c call) sobek.Value {
+	var o mintSessionsOptions
+	mintSessionsSpec.read(c, 0, &o)
+	mo := session.MintOptions{Email: o.Email, UserAgent: o.UserAgent}
+	if o.Count != nil {
+		mo.Count = int(*o.Count)
 	}
-	if n, ok := o.integer("count", "how many sessions"); ok {
-		if n < 1 {
-			throwType(rt, "%s: option \"count\" must be at least 1, got %d", fn, n)
-		}
-		mo.Count = int(n)
-	}
-	if org := strings.TrimSpace(o.str("orgId", false, "")); org != "" {
+	if org := strings.TrimSpace(o.OrgID); org != "" {
 		id, err := strconv.ParseInt(org, 10, 64)
 		if err != nil || id <= 0 {
-			throwType(rt, "%s: option \"orgId\" must be a decimal org id string, got %q", fn, org)
+			c.typeError("option \"orgId\" must be a decimal org id string, got %q", clip(org))
 		}
 		mo.OrgID = id
 	}
-	if ttl, ok := o.integer("ttlSeconds", "session lifetime in seconds"); ok {
-		if ttl < 1 {
-			throwType(rt, "%s: option \"ttlSeconds\" must be at least 1, got %d", fn, ttl)
-		}
-		mo.TTL = time.Duration(ttl) * time.Second
+	if o.TTLSeconds != nil {
+		mo.TTL = time.Duration(*o.TTLSeconds) * time.Second
 	}
-	gen, err := i.root.generator(i.vu, fn)
+	src := c.idSource()
+	mo.NewID = func() int64 { return int64(src.gen.Next()) }
+	tokens, err := session.Mint(c.i.vu.Context(), o.DatabaseURL, mo)
 	if err != nil {
-		throwErr(rt, fn, err)
+		c.sessionError(err)
 	}
-	mo.NewID = func() int64 { return int64(gen.Next()) }
-	tokens, err := session.Mint(i.vu.Context(), dsn, mo)
-	if err != nil {
-		throwErr(rt, fn, err)
-	}
-	return newStringArray(rt, tokens)
+	return newStringArray(c.rt, tokens)
+}
+
+type revokeSessionsOptions struct {
+	DatabaseURL string   `js:"databaseUrl,required" what:"the PostgreSQL connection string of Valora's database"`
+	Tokens      []string `js:"tokens" what:"raw session tokens"`
 }
 
 // revokeSessions({databaseUrl, tokens}) → how many live sessions were revoked
-func (i *Instance) revokeSessions(opts sobek.Value) int {
-	const fn = "revokeSessions"
-	rt := i.vu.Runtime()
-	o := readOptions(rt, fn, "RevokeSessionsOptions", opts, true)
-	dsn := o.str("databaseUrl", true, "the PostgreSQL connection string of Valora's database")
-	tokens := o.strs("tokens", false, "raw session tokens")
-	if len(tokens) == 0 {
-		return 0
+func revokeSessions(c call) sobek.Value {
+	var o revokeSessionsOptions
+	revokeSessionsSpec.read(c, 0, &o)
+	if len(o.Tokens) == 0 {
+		return c.rt.ToValue(0)
 	}
-	n, err := session.Revoke(i.vu.Context(), dsn, tokens)
+	n, err := session.Revoke(c.i.vu.Context(), o.DatabaseURL, o.Tokens)
 	if err != nil {
-		throwErr(rt, fn, err)
+		c.sessionError(err)
 	}
-	return n
+	return c.rt.ToValue(n)
+}
+
+// sessionError throws a session package error: a TypeError for an unusable URL or option, an Error for what
+// the database answered. Neither quotes the password or a token.
+func (c call) sessionError(err error) {
+	switch {
+	case errors.Is(err, session.ErrInvalidDatabaseURL):
+		c.typeError("option \"databaseUrl\": %v", err)
+	case errors.Is(err, session.ErrInvalidOptions):
+		c.typeError("%s: %v", `argument "options"`, err)
+	}
+	c.fail(err)
 }

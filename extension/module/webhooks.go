@@ -2,145 +2,163 @@ package module
 
 import (
 	"crypto/rand"
-	"slices"
+	"errors"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/grafana/sobek"
-	"go.k6.io/k6/v2/js/common"
 
 	"github.com/valora-k6/valora-k6/extension/ids"
 	"github.com/valora-k6/valora-k6/extension/webhook"
 )
 
+type stripeSignOptions struct {
+	Secret    []string `js:"secret,required" what:"the endpoint secret, or an array of them"`
+	Timestamp *int64   `js:"timestamp" what:"unix seconds"`
+}
+
 // signStripe(payload, {secret, timestamp?}) → {header, signature, signatures, timestamp}
-func (i *Instance) signStripe(payload sobek.Value, opts sobek.Value) *sobek.Object {
-	const fn = "signStripe"
-	rt := i.vu.Runtime()
-	body := bytesArg(rt, fn, "payload", payload)
-	o := readOptions(rt, fn, "StripeSignOptions", opts, true)
-	secrets := o.strs("secret", true, "the endpoint secret, or an array of them")
-	ts, given := o.integer("timestamp", "unix seconds")
-	if !given {
-		ts = time.Now().Unix()
+func signStripe(c call) sobek.Value {
+	body := c.bytes(0)
+	var o stripeSignOptions
+	stripeSignSpec.read(c, 1, &o)
+	ts := time.Now().Unix()
+	if o.Timestamp != nil {
+		ts = *o.Timestamp
 	}
-	h, err := webhook.SignStripe(body, ts, secrets...)
+	h, err := webhook.SignStripe(body, ts, o.Secret...)
 	if err != nil {
-		throwErr(rt, fn, err)
+		c.webhookError(err, `option "secret"`)
 	}
-	return newObject(rt,
+	return newObject(c.rt,
 		"header", h.Header,
 		"signature", h.Signatures[0],
-		"signatures", newStringArray(rt, h.Signatures),
+		"signatures", newStringArray(c.rt, h.Signatures),
 		"timestamp", h.Timestamp,
 	)
 }
 
 // stripeSignatureHeader(payload, secret, timestamp?) → the Stripe-Signature header value alone: the hot-path form
 // of signStripe, with positional arguments and a string result (no options object to read, no object to build).
-func (i *Instance) stripeSignatureHeader(payload, secret, timestamp sobek.Value) string {
-	const fn = "stripeSignatureHeader"
-	rt := i.vu.Runtime()
-	body := bytesArg(rt, fn, "payload", payload)
-	var secrets []string
-	switch x := secret.Export().(type) {
-	case string:
-		secrets = []string{x}
-	case []any:
-		for idx, e := range x {
-			s, ok := e.(string)
-			if !ok {
-				throwType(rt, "%s: argument \"secret\" must hold only strings; item %d is %T", fn, idx, e)
-			}
-			secrets = append(secrets, s)
-		}
-	default:
-		throwType(rt, "%s: argument \"secret\" must be a string or an array of strings, got %s", fn, typeName(secret))
+func stripeSignatureHeader(c call) sobek.Value {
+	body := c.bytes(0)
+	secrets := c.strList(1)
+	if len(secrets) == 0 {
+		c.typeError("%s must not be empty (%s)", c.label(1), c.e.params[1].what)
 	}
-	ts := time.Now().Unix()
-	if !common.IsNullish(timestamp) {
-		ts = toInteger(rt, fn, `argument "timestamp"`, "unix seconds", timestamp)
+	for n, s := range secrets {
+		if strings.TrimSpace(s) == "" {
+			c.typeError("%s: item %d must not be blank (%s)", c.label(1), n, c.e.params[1].what)
+		}
+	}
+	ts, given := c.optInteger(2, 1, maxUnixSeconds)
+	if !given {
+		ts = time.Now().Unix()
 	}
 	h, err := webhook.SignStripe(body, ts, secrets...)
 	if err != nil {
-		throwErr(rt, fn, err)
+		c.webhookError(err, c.label(1))
 	}
-	return h.Header
+	return c.rt.ToValue(h.Header)
+}
+
+type stripeEventOptions struct {
+	Type       string `js:"type,required" enum:"StripeEventType"`
+	CustomerID string `js:"customerId,required" what:"the Valora customer id as a decimal string"`
+	Amount     *int64 `js:"amount" what:"minor units"`
+	Currency   string `js:"currency" what:"an ISO currency code"`
+	ID         string `js:"id" what:"the event id, evt_…"`
+	ObjectID   string `js:"objectId" what:"data.object.id, ch_… or pi_…"`
+	Created    *int64 `js:"created" what:"unix seconds"`
+	InvoiceID  string `js:"invoiceId" what:"a Valora invoice id"`
 }
 
 // stripeEvent({type, customerId, …}) → {id, type, body}
-func (i *Instance) stripeEvent(opts sobek.Value) *sobek.Object {
-	const fn = "stripeEvent"
-	rt := i.vu.Runtime()
-	o := readOptions(rt, fn, "StripeEventOptions", opts, true)
-	typ := o.str("type", true, "one of "+strings.Join(webhook.StripeEventTypes, ", "))
-	if !slices.Contains(webhook.StripeEventTypes, typ) {
-		throwType(rt, "%s: unknown event type %q; accepted: %s", fn, typ, strings.Join(webhook.StripeEventTypes, ", "))
+func stripeEvent(c call) sobek.Value {
+	var o stripeEventOptions
+	stripeEventSpec.read(c, 0, &o)
+	c.customerID(o.CustomerID)
+	objectPrefix := "ch_"
+	if strings.HasPrefix(o.Type, "payment_intent.") {
+		objectPrefix = "pi_"
 	}
+	c.prefixed(`option "id"`, o.ID, "evt_")
+	c.prefixed(`option "objectId"`, o.ObjectID, objectPrefix)
 	p := webhook.StripeEventParams{
-		Type:       typ,
-		CustomerID: o.str("customerId", true, "the Valora customer id as a decimal string"),
-		Currency:   o.str("currency", false, ""),
-		ID:         o.str("id", false, ""),
-		ObjectID:   o.str("objectId", false, ""),
-		InvoiceID:  o.str("invoiceId", false, ""),
+		Type:       o.Type,
+		CustomerID: o.CustomerID,
+		Currency:   o.Currency,
+		ID:         o.ID,
+		ObjectID:   o.ObjectID,
+		InvoiceID:  o.InvoiceID,
 		Amount:     1000,
+		Created:    time.Now().Unix(),
 	}
-	if amount, ok := o.integer("amount", "minor units"); ok {
-		p.Amount = amount
+	if o.Amount != nil {
+		p.Amount = *o.Amount
+	}
+	if o.Created != nil {
+		p.Created = *o.Created
 	}
 	if p.Currency == "" {
 		p.Currency = "usd"
 	}
-	if created, ok := o.integer("created", "unix seconds"); ok {
-		p.Created = created
-	} else {
-		p.Created = time.Now().Unix()
-	}
 	if p.ID == "" {
-		p.ID = i.newProviderID(fn, "evt")
+		p.ID = c.newProviderID("evt")
 	}
 	if p.ObjectID == "" {
-		kind := "ch"
-		if strings.HasPrefix(typ, "payment_intent.") {
-			kind = "pi"
-		}
-		p.ObjectID = i.newProviderID(fn, kind)
+		p.ObjectID = c.newProviderID(strings.TrimSuffix(objectPrefix, "_"))
 	}
 	body, err := webhook.StripeEvent(p)
 	if err != nil {
-		throwErr(rt, fn, err)
+		c.webhookError(err, `argument "options"`)
 	}
-	return newObject(rt, "id", p.ID, "type", typ, "body", string(body))
+	return newObject(c.rt, "id", p.ID, "type", p.Type, "body", string(body))
+}
+
+type adyenEventOptions struct {
+	EventCode           string `js:"eventCode,required" enum:"AdyenEventCode"`
+	CustomerID          string `js:"customerId,required" what:"the Valora customer id as a decimal string"`
+	Success             *bool  `js:"success"`
+	Amount              *int64 `js:"amount" what:"minor units"`
+	Currency            string `js:"currency" what:"an ISO currency code"`
+	PspReference        string `js:"pspReference" what:"the PSP reference"`
+	OriginalReference   string `js:"originalReference" what:"the original PSP reference"`
+	MerchantAccountCode string `js:"merchantAccountCode" what:"the merchant account"`
+	MerchantReference   string `js:"merchantReference" what:"the merchant reference"`
+	EventDate           string `js:"eventDate" what:"an RFC 3339 date"`
+	InvoiceID           string `js:"invoiceId" what:"a Valora invoice id"`
 }
 
 // adyenEvent({eventCode, customerId, …}) → {id, type, body}
-func (i *Instance) adyenEvent(opts sobek.Value) *sobek.Object {
-	const fn = "adyenEvent"
-	rt := i.vu.Runtime()
-	o := readOptions(rt, fn, "AdyenEventOptions", opts, true)
-	code := o.str("eventCode", true, "one of "+strings.Join(webhook.AdyenEventCodes, ", "))
-	if !slices.Contains(webhook.AdyenEventCodes, code) {
-		throwType(rt, "%s: unknown eventCode %q; accepted: %s", fn, code, strings.Join(webhook.AdyenEventCodes, ", "))
+func adyenEvent(c call) sobek.Value {
+	var o adyenEventOptions
+	adyenEventSpec.read(c, 0, &o)
+	c.customerID(o.CustomerID)
+	if o.EventDate != "" {
+		if _, err := time.Parse(time.RFC3339, o.EventDate); err != nil {
+			c.typeError("option \"eventDate\" must be an RFC 3339 date such as 2026-01-05T09:42:25Z, got %q", clip(o.EventDate))
+		}
 	}
 	p := webhook.AdyenEventParams{
-		EventCode:           code,
+		EventCode:           o.EventCode,
 		Success:             true,
-		CustomerID:          o.str("customerId", true, "the Valora customer id as a decimal string"),
+		CustomerID:          o.CustomerID,
 		Amount:              1000,
-		Currency:            o.str("currency", false, ""),
-		PspReference:        o.str("pspReference", false, ""),
-		OriginalReference:   o.str("originalReference", false, ""),
-		MerchantAccountCode: o.str("merchantAccountCode", false, ""),
-		MerchantReference:   o.str("merchantReference", false, ""),
-		EventDate:           o.str("eventDate", false, ""),
-		InvoiceID:           o.str("invoiceId", false, ""),
+		Currency:            o.Currency,
+		PspReference:        o.PspReference,
+		OriginalReference:   o.OriginalReference,
+		MerchantAccountCode: o.MerchantAccountCode,
+		MerchantReference:   o.MerchantReference,
+		EventDate:           o.EventDate,
+		InvoiceID:           o.InvoiceID,
 	}
-	if success, ok := o.boolean("success"); ok {
-		p.Success = success
+	if o.Success != nil {
+		p.Success = *o.Success
 	}
-	if amount, ok := o.integer("amount", "minor units"); ok {
-		p.Amount = amount
+	if o.Amount != nil {
+		p.Amount = *o.Amount
 	}
 	if p.Currency == "" {
 		p.Currency = "USD"
@@ -155,56 +173,97 @@ func (i *Instance) adyenEvent(opts sobek.Value) *sobek.Object {
 		p.EventDate = time.Now().UTC().Format(time.RFC3339)
 	}
 	if p.PspReference == "" {
-		gen, err := i.root.generator(i.vu, fn)
-		if err != nil {
-			throwErr(rt, fn, err)
-		}
-		p.PspReference = ids.PSPReference(gen.Next())
+		src := c.idSource()
+		p.PspReference = ids.PSPReference(src.run, src.gen.Next())
 	}
 	body, err := webhook.AdyenEvent(p)
 	if err != nil {
-		throwErr(rt, fn, err)
+		c.webhookError(err, `argument "options"`)
 	}
-	return newObject(rt, "id", p.PspReference+"_"+code, "type", code, "body", string(body))
+	return newObject(c.rt, "id", p.PspReference+"_"+p.EventCode, "type", p.EventCode, "body", string(body))
+}
+
+type adyenSignOptions struct {
+	HmacKey string `js:"hmacKey,required" what:"the HMAC key in hex, as Adyen shows it"`
 }
 
 // signAdyen(payload, {hmacKey}) → the payload with additionalData.hmacSignature on every item
-func (i *Instance) signAdyen(payload sobek.Value, opts sobek.Value) string {
-	const fn = "signAdyen"
-	rt := i.vu.Runtime()
-	body := bytesArg(rt, fn, "payload", payload)
-	o := readOptions(rt, fn, "AdyenSignOptions", opts, true)
-	key := o.str("hmacKey", true, "the HMAC key in hex, as Adyen shows it")
-	signed, err := webhook.SignAdyen(body, key)
+func signAdyen(c call) sobek.Value {
+	body := c.bytes(0)
+	var o adyenSignOptions
+	adyenSignSpec.read(c, 1, &o)
+	signed, err := webhook.SignAdyen(body, o.HmacKey)
 	if err != nil {
-		throwErr(rt, fn, err)
+		switch {
+		case errors.Is(err, webhook.ErrInvalidSecret):
+			c.webhookError(err, `option "hmacKey"`)
+		default:
+			c.webhookError(err, c.label(0))
+		}
 	}
-	return string(signed)
+	return c.rt.ToValue(string(signed))
+}
+
+type braintreeSignOptions struct {
+	PublicKey  string `js:"publicKey,required" what:"the Braintree public key"`
+	PrivateKey string `js:"privateKey,required" what:"the Braintree private key"`
 }
 
 // signBraintree(btPayload, {publicKey, privateKey}) → {signature, form}
-func (i *Instance) signBraintree(payload sobek.Value, opts sobek.Value) *sobek.Object {
-	const fn = "signBraintree"
-	rt := i.vu.Runtime()
-	btPayload := stringArg(rt, fn, "payload", payload)
-	o := readOptions(rt, fn, "BraintreeSignOptions", opts, true)
-	pub := o.str("publicKey", true, "the Braintree public key")
-	priv := o.str("privateKey", true, "the Braintree private key")
-	return newObject(rt,
-		"signature", webhook.BraintreeSignature(pub, priv, btPayload),
-		"form", webhook.BraintreeForm(pub, priv, btPayload),
+func signBraintree(c call) sobek.Value {
+	btPayload := c.str(0)
+	var o braintreeSignOptions
+	braintreeSignSpec.read(c, 1, &o)
+	// bt_signature is "<public>|<signature>" pairs joined by '&': a public key holding either would be misread.
+	if strings.ContainsAny(o.PublicKey, "|&") {
+		c.typeError("option \"publicKey\" must not contain | or & (bt_signature is <public key>|<signature>[&…])")
+	}
+	return newObject(c.rt,
+		"signature", webhook.BraintreeSignature(o.PublicKey, o.PrivateKey, btPayload),
+		"form", webhook.BraintreeForm(o.PublicKey, o.PrivateKey, btPayload),
 	)
 }
 
-func (i *Instance) newProviderID(fn, kind string) string {
-	rt := i.vu.Runtime()
-	gen, err := i.root.generator(i.vu, fn)
-	if err != nil {
-		throwErr(rt, fn, err)
+// webhookError throws a webhook package error: a TypeError naming what was wrong when the input was at
+// fault (the errors never quote a secret), an Error otherwise.
+func (c call) webhookError(err error, label string) {
+	for _, bad := range []error{webhook.ErrInvalidSecret, webhook.ErrInvalidPayload, webhook.ErrUnknownEventType} {
+		if errors.Is(err, bad) {
+			c.typeError("%s: %v", label, err)
+		}
 	}
-	id, err := ids.ProviderID(kind, gen.Next(), rand.Reader)
+	c.fail(err)
+}
+
+// customerID checks a Valora customer id: a positive int64 in decimal, as Valora parses it.
+func (c call) customerID(s string) {
+	if n, err := strconv.ParseInt(s, 10, 64); err != nil || n <= 0 {
+		c.typeError("option \"customerId\" must be a positive 64-bit integer as a decimal string, got %q", clip(s))
+	}
+}
+
+// prefixed checks an optional id that, when given, must be prefix followed by something.
+func (c call) prefixed(label, s, prefix string) {
+	if s != "" && (len(s) <= len(prefix) || !strings.HasPrefix(s, prefix)) {
+		c.typeError("%s must be %q followed by an id, got %q", label, prefix, clip(s))
+	}
+}
+
+// newProviderID mints a provider id of the given kind from this process's run id and generator.
+func (c call) newProviderID(kind string) string {
+	src := c.idSource()
+	id, err := ids.ProviderID(kind, src.run, src.gen.Next(), rand.Reader)
 	if err != nil {
-		throwErr(rt, fn, err)
+		c.fail(err)
 	}
 	return id
+}
+
+// idSource returns this process's run id and generator, throwing in the init context.
+func (c call) idSource() idSource {
+	src, err := c.i.root.idSource(c.i.vu, c.e.name)
+	if err != nil {
+		c.fail(err)
+	}
+	return src
 }
