@@ -170,6 +170,8 @@ func TestArgumentErrors(t *testing.T) {
 		`valora.signStripe(new Uint8Array(2), {secret: "k"})`:                        {"TypeError", "got an instance of Uint8Array"},
 		`valora.signStripe("x", {secret: [1]})`:                                      {"TypeError", "item 0 is a number"},
 		`valora.instanceShare(10n)`:                                                  {"TypeError", "got a bigint"},
+		`valora.signAdyen('{"notificationItems":[{"NotificationRequestItem":{"amount":{"value":"1"}}}]}', {hmacKey: "00"})`: {
+			"TypeError", `argument "payload"`, "amount.value is a JSON string, it must be a number"},
 	}
 	for code, wants := range cases {
 		msg := v.throws(code)
@@ -457,4 +459,27 @@ func TestExportsAreFunctionsNamedAfterThemselves(t *testing.T) {
 	keys := strings.Split(v.str(`Object.keys(valora).join(",")`), ",")
 	assert.Len(t, keys, len(exportTable))
 	assert.True(t, slices.Contains(keys, "runStatus"))
+}
+
+// Golden Braintree vector for signBraintree, computed outside this code base at development time, the way
+// Valora verifies Braintree (HMAC-SHA256 keyed with the private key as it is, over bt_payload, lowercase hex;
+// not the SHA-1 scheme of Braintree's SDKs):
+//
+//	XML='<notification><kind>transaction_settled</kind><subject><transaction><id>k6tx1</id><customer-id>2008111839082188800</customer-id><amount>10.00</amount><currency-iso-code>USD</currency-iso-code></transaction></subject></notification>'
+//	P=$(printf '%s' "$XML" | base64 -w0)
+//	printf '%s' "$P" | openssl dgst -sha256 -hmac 'bt_private_key_k6'
+//	python3 -c 'import sys, urllib.parse as u; p, s = sys.argv[1:]; print("bt_signature=" + u.quote_plus("bt_public_k6|" + s) + "&bt_payload=" + u.quote_plus(p))' "$P" <hmac>
+//
+// A signer that is wrong but agrees with its own verifier fails here.
+const (
+	btGoldenPayload = "PG5vdGlmaWNhdGlvbj48a2luZD50cmFuc2FjdGlvbl9zZXR0bGVkPC9raW5kPjxzdWJqZWN0Pjx0cmFuc2FjdGlvbj48aWQ+azZ0eDE8L2lkPjxjdXN0b21lci1pZD4yMDA4MTExODM5MDgyMTg4ODAwPC9jdXN0b21lci1pZD48YW1vdW50PjEwLjAwPC9hbW91bnQ+PGN1cnJlbmN5LWlzby1jb2RlPlVTRDwvY3VycmVuY3ktaXNvLWNvZGU+PC90cmFuc2FjdGlvbj48L3N1YmplY3Q+PC9ub3RpZmljYXRpb24+"
+	btGoldenHMAC    = "e12a1e5f582cb17966aadd8f50ad00282101e553099fcfb8d3516a70b6c85416"
+	btGoldenForm    = "bt_signature=bt_public_k6%7Ce12a1e5f582cb17966aadd8f50ad00282101e553099fcfb8d3516a70b6c85416&bt_payload=PG5vdGlmaWNhdGlvbj48a2luZD50cmFuc2FjdGlvbl9zZXR0bGVkPC9raW5kPjxzdWJqZWN0Pjx0cmFuc2FjdGlvbj48aWQ%2BazZ0eDE8L2lkPjxjdXN0b21lci1pZD4yMDA4MTExODM5MDgyMTg4ODAwPC9jdXN0b21lci1pZD48YW1vdW50PjEwLjAwPC9hbW91bnQ%2BPGN1cnJlbmN5LWlzby1jb2RlPlVTRDwvY3VycmVuY3ktaXNvLWNvZGU%2BPC90cmFuc2FjdGlvbj48L3N1YmplY3Q%2BPC9ub3RpZmljYXRpb24%2B"
+)
+
+func TestSignBraintreeGolden(t *testing.T) {
+	v := newVU(t, testRoot(), "")
+	v.run(`var bt = valora.signBraintree("` + btGoldenPayload + `", {publicKey: "bt_public_k6", privateKey: "bt_private_key_k6"});`)
+	assert.Equal(t, "bt_public_k6|"+btGoldenHMAC, v.str(`bt.signature`))
+	assert.Equal(t, btGoldenForm, v.str(`bt.form`))
 }

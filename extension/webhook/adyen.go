@@ -7,7 +7,9 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -156,7 +158,7 @@ func signAdyenItem(key []byte, raw json.RawMessage) (json.RawMessage, error) {
 		Success             string      `json:"success"`
 	}
 	if err := json.Unmarshal(raw, &signed); err != nil {
-		return nil, fmt.Errorf("a signed field has the wrong type: %v", err)
+		return nil, fmt.Errorf("a signed field has the wrong type: %s", describeJSONError(err))
 	}
 	sig := adyenSignature(key, AdyenItem{
 		Amount:              signed.Amount,
@@ -196,7 +198,7 @@ func VerifyAdyen(payload []byte, hexKey string) error {
 	}
 	var n adyenNotification
 	if err := json.Unmarshal(payload, &n); err != nil {
-		return fmt.Errorf("%w: not an Adyen notification: %v", ErrInvalidPayload, err)
+		return fmt.Errorf("%w: not an Adyen notification: %s", ErrInvalidPayload, describeJSONError(err))
 	}
 	if len(n.NotificationItems) == 0 {
 		return fmt.Errorf("%w: notificationItems is empty", ErrInvalidPayload)
@@ -283,6 +285,36 @@ func AdyenEvent(p AdyenEventParams) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidPayload, err)
 	}
 	return body, nil
+}
+
+// describeJSONError says what is wrong with a JSON document in JSON's terms: encoding/json names the Go
+// type it decodes into ("… of type int64"), which means nothing to whoever wrote the JSON.
+func describeJSONError(err error) string {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		want := "a string"
+		switch typeErr.Type.Kind() {
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+			want = "a number"
+		case reflect.Bool:
+			want = "a boolean"
+		case reflect.Map, reflect.Struct:
+			want = "an object"
+		case reflect.Slice, reflect.Array:
+			want = "an array"
+		}
+		field := typeErr.Field
+		if field == "" {
+			field = "the document"
+		}
+		return fmt.Sprintf("%s is a JSON %s, it must be %s", field, typeErr.Value, want)
+	}
+	var syntaxErr *json.SyntaxError
+	if errors.As(err, &syntaxErr) {
+		return fmt.Sprintf("invalid JSON at byte %d", syntaxErr.Offset)
+	}
+	return "invalid JSON"
 }
 
 // AdyenEventID returns the event id Valora stores for an item: "<pspReference>_<eventCode>".

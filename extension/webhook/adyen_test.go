@@ -438,3 +438,25 @@ func BenchmarkAdyenEvent(b *testing.B) {
 		}
 	}
 }
+
+// TestAdyenErrorsSpeakJSON: a body of the wrong shape is described in JSON's terms, never by the Go types it
+// is decoded into.
+func TestAdyenErrorsSpeakJSON(t *testing.T) {
+	const key = "44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056"
+	for body, want := range map[string]string{
+		`{"notificationItems":[{"NotificationRequestItem":{"amount":{"value":"1000"}}}]}`: "amount.value is a JSON string, it must be a number",
+		`{"notificationItems":[{"NotificationRequestItem":{"success":true}}]}`:            "success is a JSON bool, it must be a string",
+	} {
+		for _, err := range []error{
+			func() error { _, err := SignAdyen([]byte(body), key); return err }(),
+			VerifyAdyen([]byte(body), key),
+		} {
+			if err == nil || !errors.Is(err, ErrInvalidPayload) || !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: error %v, want ErrInvalidPayload saying %q", body, err, want)
+			}
+			if err != nil && strings.Contains(err.Error(), "int64") || err != nil && strings.Contains(err.Error(), "Go ") {
+				t.Errorf("%s: error %q names a Go type", body, err)
+			}
+		}
+	}
+}
