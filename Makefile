@@ -83,7 +83,7 @@ GOSEC        := $(BIN)/gosec
 GOSECAUDIT   := $(BIN)/gosecaudit
 LINT_DISABLE ?= vulnerability,versions
 
-.PHONY: lint examples
+.PHONY: lint examples source-archive
 
 $(GOSEC): tools/go.mod tools/go.sum
 	@mkdir -p $(BIN)
@@ -98,6 +98,11 @@ lint: $(XK6) $(GOSEC) $(GOSECAUDIT) ## xk6 lint --preset strict (but vulnerabili
 	$(GOSECAUDIT) -gosec $(GOSEC) -conf tools/gosec.json -dir .
 	PATH="$(CURDIR)/tools/lint-path:$$PATH" $(XK6) lint --preset strict --disable $(LINT_DISABLE) .
 
+SOURCE_ARCHIVE ?= .cache/valora-k6-source.tar.gz
+
+source-archive: k6 ## The corresponding source of ./k6 and the stand-in, one archive (SOURCE_ARCHIVE; docs/releasing.md)
+	tools/source-archive.sh $(SOURCE_ARCHIVE) $(K6_VERSION) ./k6
+
 examples: deps build ## Type-check examples/ against index.d.ts, run each with ./k6 against the stand-in (and PostgreSQL)
 	npx --no-install tsc --noEmit -p examples/tsconfig.json
 	go test -count=1 -tags examples -v ./test/examples/
@@ -108,12 +113,14 @@ examples: deps build ## Type-check examples/ against index.d.ts, run each with .
 IMAGE             ?= valora-k6:dev
 CONTAINER_ENGINE  ?= $(shell command -v podman 2>/dev/null || command -v docker 2>/dev/null)
 IMAGE_BUILD_FLAGS ?=
+# The commit the image is built from, "-dirty" when tracked files differ from it (the image then holds those).
+VCS_REF           ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)$(shell git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo -dirty)
 
 .PHONY: image test-image
 
 image: ## Build the CI image (IMAGE=valora-k6:dev): k6 with k6/x/valora, dist/ scenarios, the stand-in (podman or docker)
 	@test -n "$(CONTAINER_ENGINE)" || { echo "image: neither podman nor docker is installed" >&2; exit 1; }
-	$(CONTAINER_ENGINE) build --build-arg K6_VERSION=$(K6_VERSION) $(IMAGE_BUILD_FLAGS) -t $(IMAGE) -f Dockerfile .
+	$(CONTAINER_ENGINE) build --build-arg K6_VERSION=$(K6_VERSION) --build-arg VCS_REF=$(VCS_REF) $(IMAGE_BUILD_FLAGS) -t $(IMAGE) -f Dockerfile .
 
 test-image: ## Build the image from local bases (no registry needed) and run its k6 and smoke scenario (root, podman)
 	./docker/verify.sh

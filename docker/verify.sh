@@ -6,7 +6,8 @@
 #      for module proxies that refuse some versions);
 #   3. the image's root filesystem exported and entered with chroot as the image's user (podman run cannot set
 #      rlimits on such machines): k6 version lists k6/x/valora, sh -c 'k6 version' works, the user is not root,
-#      the CA bundle is there, k6 and the stand-in are static, k6/x/valora works in a VU;
+#      the CA bundle is there, k6 and the stand-in are static, k6/x/valora works in a VU; the licence texts,
+#      notices and source note are in /usr/share/doc/valora-k6 and the licence label matches the modules;
 #   4. the image's stand-in on 127.0.0.1 and the image's k6 running dist/$SCENARIO.js against it with the
 #      stand-in's environment, REPORT_DIR bind-mounted from the host: exit code 0 and the summaries written.
 # Settings (environment): IMAGE, REPORT_DIR (host directory for the reports, default reports/image), SCENARIO
@@ -148,6 +149,20 @@ log "  ok: k6 on PATH at $(in_image /bin/sh -c 'command -v k6'), uid $uid, not r
 ca="$rootfs/etc/ssl/certs/ca-certificates.crt"
 [ -s "$ca" ] || die "no CA bundle at /etc/ssl/certs/ca-certificates.crt"
 log "CA bundle: /etc/ssl/certs/ca-certificates.crt, $(grep -c 'BEGIN CERTIFICATE' "$ca") certificates"
+
+doc=/usr/share/doc/valora-k6
+log "licences in $doc"
+for f in LICENSE LICENSE.k6 NOTICE licensing.md SOURCE licenses.spdx modules/modules.tsv; do
+  [ -s "$rootfs$doc/$f" ] || die "the image has no $doc/$f"
+done
+grep -q 'GNU AFFERO GENERAL PUBLIC LICENSE' "$rootfs$doc/LICENSE.k6" || die "$doc/LICENSE.k6 is not k6's AGPL-3.0 text"
+grep -q 'Apache License' "$rootfs$doc/LICENSE" || die "$doc/LICENSE is not the Apache-2.0 text"
+! grep -q 'revision unknown' "$rootfs$doc/SOURCE" || die "$doc/SOURCE names no revision (build with make image)"
+label=$(podman image inspect --format '{{index .Labels "org.opencontainers.image.licenses"}}' "$image")
+found=$(cat "$rootfs$doc/licenses.spdx")
+[ "$label" = "$found" ] ||
+  die "the licenses label says \"$label\" but the modules in the binaries are under \"$found\": update the Dockerfile's LABEL"
+log "  ok: label \"$label\", $(wc -l <"$rootfs$doc/modules/modules.tsv") modules with their licences, $(head -n 1 "$rootfs$doc/SOURCE")"
 
 for bin in /usr/bin/k6 /usr/bin/valora-standin; do
   info=$(file -b "$rootfs$bin")
