@@ -71,7 +71,7 @@ func WriteAtomic(path string, content []byte, mode fs.FileMode) (err error) {
 	}
 	if info, statErr := os.Stat(dir); statErr != nil || !info.IsDir() {
 		if statErr == nil || errors.Is(statErr, fs.ErrNotExist) {
-			return fmt.Errorf("%w: cannot write %s: %s is not an existing directory", ErrNoDirectory, Quote(path), Quote(dir))
+			return fmt.Errorf("%w: %s, so %s cannot be written (create the directory first)", ErrNoDirectory, Quote(dir), Quote(path))
 		}
 		return fmt.Errorf("cannot write %s: %w", Quote(path), reason(statErr))
 	}

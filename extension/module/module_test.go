@@ -45,7 +45,16 @@ func newVU(t testing.TB, root *RootModule, segment string) *vu {
 // newVUWith also sets the execution segment sequence ("" for none).
 func newVUWith(t testing.TB, root *RootModule, segment, sequence string) *vu {
 	t.Helper()
+	return newVUFull(t, root, segment, sequence, nil)
+}
+
+// newVUFull also lets init change the VU's init environment before the module is imported.
+func newVUFull(t testing.TB, root *RootModule, segment, sequence string, init func(*modulestest.Runtime)) *vu {
+	t.Helper()
 	rt := modulestest.NewRuntime(t)
+	if init != nil {
+		init(rt)
+	}
 	require.NoError(t, rt.SetupModuleSystem(map[string]any{ImportPath: root}, nil, nil))
 	_, err := rt.VU.Runtime().RunString(`var valora = require("` + ImportPath + `");`)
 	require.NoError(t, err)
@@ -482,4 +491,40 @@ func TestSignBraintreeGolden(t *testing.T) {
 	v.run(`var bt = valora.signBraintree("` + btGoldenPayload + `", {publicKey: "bt_public_k6", privateKey: "bt_private_key_k6"});`)
 	assert.Equal(t, "bt_public_k6|"+btGoldenHMAC, v.str(`bt.signature`))
 	assert.Equal(t, btGoldenForm, v.str(`bt.form`))
+}
+
+func TestFiles(t *testing.T) {
+	v := newVU(t, testRoot(), "")
+	dir := t.TempDir()
+	v.rt.VU.Runtime().Set("dir", dir)
+	v.run(`valora.ensureDir(dir + "/reports/run-1")`)
+	assert.DirExists(t, filepath.Join(dir, "reports", "run-1"))
+
+	assert.True(t, sobek.IsNull(v.run(`valora.readFile(dir + "/reports/env")`)), "no file: null")
+	v.run(`valora.writeFile(dir + "/reports/env", "API_KEY=x\n")`)
+	info, err := os.Stat(filepath.Join(dir, "reports", "env"))
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm(), "default mode")
+	assert.Equal(t, "API_KEY=x\n", v.str(`valora.readFile(dir + "/reports/env")`))
+
+	v.run(`valora.writeFile(dir + "/reports/env", new Uint8Array([0x68, 0x69]).buffer, 0o644)`)
+	info, err = os.Stat(filepath.Join(dir, "reports", "env"))
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o644), info.Mode().Perm())
+	assert.Equal(t, "hi", v.str(`valora.readFile(dir + "/reports/env")`))
+
+	msg := v.throws(`valora.writeFile(dir + "/missing/report.json", "{}")`)
+	assert.Contains(t, msg, "writeFile: ")
+	assert.Contains(t, msg, filepath.Join(dir, "missing"))
+	assert.NotContains(t, msg, "TypeError", "the OS refused: an Error")
+	assert.NoDirExists(t, filepath.Join(dir, "missing"), "never creates the directory silently")
+
+	msg = v.throws(`valora.readFile(dir + "/reports")`)
+	assert.Contains(t, msg, "readFile: ")
+	assert.Contains(t, msg, "is a directory")
+
+	// Relative paths are relative to the process's working directory.
+	t.Chdir(dir)
+	v.run(`valora.writeFile("reports/rel.txt", "rel")`)
+	assert.FileExists(t, filepath.Join(dir, "reports", "rel.txt"))
 }
