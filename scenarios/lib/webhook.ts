@@ -585,17 +585,23 @@ export function webhookVerifyEffect(d: WebhookData): void {
   const deadline = Date.now() + timeout * 1000;
   let row = dashboardRow(creds, d.customerId);
   let delta = 0;
+  // The latency is only known when the move is seen happening: if the first read already shows it, the effect
+  // took at most the time until then, and no sample is recorded.
+  let watched = false;
   for (;;) {
     if (row !== "error" && row !== undefined) {
       delta = Math.abs(row.balance - d.baseline);
       if (delta >= want.delta) break;
     }
     if (Date.now() >= deadline) break;
+    watched = true;
     sleep(poll);
     row = dashboardRow(creds, d.customerId);
   }
   if (row !== "error" && row !== undefined && delta === want.delta) {
-    effectLatency.add(Math.max(0, Date.now() - want.lastDelivery));
+    const took = Math.max(0, Date.now() - want.lastDelivery);
+    if (watched) effectLatency.add(took);
+    else info(`webhook_effect_once: the balance had already moved when first read, ${(took / 1000).toFixed(1)}s after the last delivery`);
     sleep(cfg.webhookBalanceGrace);
     row = dashboardRow(creds, d.customerId);
     if (row !== "error" && row !== undefined) delta = Math.abs(row.balance - d.baseline);

@@ -110,6 +110,7 @@ func TestFaultMatrix(t *testing.T) {
 	}
 
 	t.Run(healthy, func(t *testing.T) {
+		t.Parallel()
 		for _, name := range append(suiteScenarios(), "smoke") {
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()
@@ -136,6 +137,7 @@ func TestFaultMatrix(t *testing.T) {
 	sort.Strings(faults)
 	for _, fault := range faults {
 		t.Run(fault, func(t *testing.T) {
+			t.Parallel()
 			for _, name := range rowScenarios(fault) {
 				t.Run(name, func(t *testing.T) {
 					t.Parallel()
