@@ -18,14 +18,19 @@ func exportValue(rt *sobek.Runtime, exp modules.Exports, name string) sobek.Valu
 	return rt.ToValue(exp.Default).ToObject(rt).Get(name)
 }
 
-// BenchmarkModuleInstance is what every VU pays for importing k6/x/valora: the instance alone, and the
-// instance plus the three exports an ingest VU uses, each read twice.
+// BenchmarkModuleInstance is what every VU pays for importing k6/x/valora: the instance alone, the instance
+// plus the three exports an ingest VU uses (each read twice), and the instance with every export read, which
+// is what converting them all up front costs.
 func BenchmarkModuleInstance(b *testing.B) {
 	used := []string{"idempotencyKey", "snowflake", "firstSeen"}
+	var all []string
+	for _, e := range exportTable {
+		all = append(all, e.name)
+	}
 	for _, tc := range []struct {
 		name string
 		use  []string
-	}{{"instance", nil}, {"instance+3exports", used}} {
+	}{{"instance", nil}, {"instance+3exports", used}, {"instance+allExports", all}} {
 		b.Run(tc.name, func(b *testing.B) {
 			rt := modulestest.NewRuntime(b)
 			root := testRoot()
