@@ -130,13 +130,21 @@ export function limiterNotes(scenario: string): string[] {
   if (lock > 0) {
     out.push(
       `${lock} 429s came from Valora's per-(customer, meter) lock (X-Rate-Limited-Reason: ${LOCK_REASON}): with the ` +
-        "usage limiter on, concurrent posts for one customer and meter are refused before the idempotency lookup" +
-        (scenario === "ingest_load"
-          ? `, so ${cfg.ingestVus} VUs on one customer and meter fail the original 429-rate threshold by design: it measures the limiter, not a defect`
-          : ""),
+        "usage limiter on, concurrent posts for one customer and meter are refused before the idempotency lookup",
     );
   }
-  if (buckets > 0) out.push(`${buckets} 429s came from Valora's org token buckets (org-rate, endpoint-rate): the limiter is on`);
+  if (buckets > 0) {
+    out.push(
+      `${buckets} 429s came from Valora's org token buckets (X-Rate-Limited-Reason: org-rate, endpoint-rate; 15/s sustained per org by default)`,
+    );
+  }
+  if (scenario === "ingest_load" && lock + buckets > 0) {
+    out.push(
+      `with Valora's usage limiter on, ${cfg.ingestVus} VUs posting as fast as they can on one customer and meter fail ` +
+        "the original 429-rate threshold by design: it then measures the limiter, not a defect (run with the limiter " +
+        "off, or below its rate, to measure ingest)",
+    );
+  }
   return out;
 }
 

@@ -181,3 +181,10 @@ func TestReadmeVariableTable(t *testing.T) {
 		t.Errorf("README's variable table lists %s, which the suite does not declare", name)
 	}
 }
+
+func (r *runReport) hasThreshold(key string) bool {
+	var md struct {
+		Thresholds map[string]any `json:"thresholds"`
+	}
+	return json.Unmarshal(r.metrics[key], &md) == nil && len(md.Thresholds) > 0
+}
