@@ -548,10 +548,10 @@ function expectation(d: WebhookData): Expectation {
 
 /**
  * How long the balance may take to show `events` payments: Valora's rollup applies the oldest 50 pending events
- * once per tick, so ceil(events / 50) ticks, plus half a tick (at least 2 s) for the tick's own work.
+ * once per tick, so ceil(events / 50) ticks, plus half a tick (at least 5 s) for the tick's own work.
  */
 export function derivedTimeout(events: number): number {
-  return Math.max(1, Math.ceil(events / ROLLUP_BATCH)) * cfg.rollupInterval + Math.max(2, cfg.rollupInterval / 2);
+  return Math.max(1, Math.ceil(events / ROLLUP_BATCH)) * cfg.rollupInterval + Math.max(5, cfg.rollupInterval / 2);
 }
 
 /** The longest teardown the webhook check may need, known at init: for options.teardownTimeout. */
