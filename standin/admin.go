@@ -233,8 +233,28 @@ func (s *Server) upsertPaymentProvider(w http.ResponseWriter, r *http.Request, r
 		writeError(w, errInvalid("invalid_config"))
 		return
 	}
-	pc := s.upsertProviderConfig(rc.orgID, provider, cfg, time.Now().UTC())
-	writeJSON(w, http.StatusOK, map[string]any{"config": providerConfigSummary{Provider: provider, IsActive: pc.Active, Configured: true}})
+	active := true
+	if s.faults.has(FaultProviderConfigIgnored) {
+		// Answered as stored, with the is_active the upsert would have kept; nothing changes.
+		if pc := s.providerConfig(rc.orgID, provider); pc != nil {
+			active = pc.Active
+		}
+	} else {
+		active = s.upsertProviderConfig(rc.orgID, provider, cfg, time.Now().UTC()).Active
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"config": providerConfigSummary{Provider: provider, IsActive: active, Configured: true}})
+}
+
+// providerConfig is the org's config of a provider, nil when there is none.
+func (s *Server) providerConfig(orgID ids.ID, provider string) *providerConfig {
+	s.st.mu.RLock()
+	defer s.st.mu.RUnlock()
+	for _, c := range s.st.providerConfigs {
+		if c.OrgID == orgID && c.Provider == provider {
+			return c
+		}
+	}
+	return nil
 }
 
 func (s *Server) upsertProviderConfig(orgID ids.ID, provider string, cfg map[string]any, now time.Time) *providerConfig {

@@ -2,6 +2,7 @@ package standin
 
 import (
 	"net/http"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -332,5 +333,101 @@ func TestAdminPaymentProviders(t *testing.T) {
 	}
 	if r := h.do("GET", "/admin/payment-providers/catalog", "", h.admin()); !strings.Contains(string(r.body), `"provider":"braintree"`) {
 		t.Fatalf("catalog %s", r.body)
+	}
+}
+
+// TestDashboardShapeFault: dashboard-shape says payment_status "paid" on every customer row and gives each cycle's
+// period as YYYY-MM-DD (its first day); every other field, the balances included, is what a healthy server says.
+func TestDashboardShapeFault(t *testing.T) {
+	h := start(t, Config{Customers: 30})
+	rows := func(path, key string) []map[string]any {
+		t.Helper()
+		r := h.do("GET", path, "", h.admin())
+		wantStatus(t, r, 200)
+		var out []map[string]any
+		for _, row := range r.json(t)[key].([]any) {
+			out = append(out, row.(map[string]any))
+		}
+		return out
+	}
+	healthyCustomers, healthyCycles := rows("/admin/billing/customers", "customers"), rows("/admin/billing/cycles", "cycles")
+	h.s.SetFaults(FaultDashboardShape)
+	customers, cycles := rows("/admin/billing/customers", "customers"), rows("/admin/billing/cycles", "cycles")
+	if len(customers) != len(healthyCustomers) || len(cycles) != len(healthyCycles) || len(cycles) == 0 {
+		t.Fatalf("%d customers, %d cycles; healthy %d, %d", len(customers), len(cycles), len(healthyCustomers), len(healthyCycles))
+	}
+	statuses := map[any]bool{}
+	for i, row := range customers {
+		statuses[healthyCustomers[i]["payment_status"]] = true
+		if row["payment_status"] != "paid" {
+			t.Fatalf("row %v: payment_status %v, want paid", row["name"], row["payment_status"])
+		}
+		delete(row, "payment_status")
+		delete(healthyCustomers[i], "payment_status")
+		if !reflect.DeepEqual(row, healthyCustomers[i]) {
+			t.Fatalf("dashboard-shape changed more than payment_status:\n%v\n%v", row, healthyCustomers[i])
+		}
+	}
+	if len(statuses) != 3 {
+		t.Fatalf("healthy statuses %v: the fixture shows due, credit and settled", statuses)
+	}
+	for i, row := range cycles {
+		if want := healthyCycles[i]["period"].(string) + "-01"; row["period"] != want {
+			t.Fatalf("period %v, want %s", row["period"], want)
+		}
+		delete(row, "period")
+		delete(healthyCycles[i], "period")
+		if !reflect.DeepEqual(row, healthyCycles[i]) {
+			t.Fatalf("dashboard-shape changed more than period:\n%v\n%v", row, healthyCycles[i])
+		}
+	}
+	h.s.SetFaults()
+	if r := rows("/admin/billing/customers", "customers"); r[1]["payment_status"] != "due" {
+		t.Fatalf("healthy again: %v", r[1])
+	}
+}
+
+// TestProviderConfigIgnoredFault: provider-config-ignored answers POST /admin/payment-providers exactly as a
+// healthy server would, after the same validation, but stores nothing: an earlier config stays in force.
+func TestProviderConfigIgnoredFault(t *testing.T) {
+	h := start(t, Config{Customers: 2})
+	post := func(body string) resp { return h.do("POST", "/admin/payment-providers", body, h.admin()) }
+	listed := func() string { return string(h.do("GET", "/admin/payment-providers", "", h.admin()).body) }
+	ev := stripeEvent(t, "charge.succeeded", "evt_cfg", h.fx.CustomerID, 10)
+	before := listed()
+
+	h.s.SetFaults(FaultProviderConfigIgnored)
+	r := post(`{"provider":"stripe","config":{"webhook_secret":"whsec_new"}}`)
+	if r.status != 200 || string(r.body) != `{"config":{"provider":"stripe","is_active":true,"configured":true}}` {
+		t.Fatalf("upsert: %d %s", r.status, r.body)
+	}
+	wantEnvelope(t, h.postStripe(ev, "whsec_new"), 400, "validation_error", "signature", "invalid_signature")
+	wantStatus(t, h.postStripe(ev, h.fx.WebhookSecret), 200) // the earlier secret is still the one in force
+	// A provider never configured is answered as a new active config, and is not there.
+	if r := post(`{"provider":"xendit","config":{"secret_key":"x"}}`); string(r.body) != `{"config":{"provider":"xendit","is_active":true,"configured":true}}` {
+		t.Fatalf("new provider: %s", r.body)
+	}
+	// An inactive config is answered with its is_active, as the upsert would keep it.
+	wantStatus(t, h.do("PATCH", "/admin/payment-providers/braintree", `{"is_active":false}`, h.admin()), 200)
+	if r := post(`{"provider":"braintree","config":{"private_key":"p"}}`); !strings.Contains(string(r.body), `"is_active":false`) {
+		t.Fatalf("inactive provider: %s", r.body)
+	}
+	wantStatus(t, h.do("PATCH", "/admin/payment-providers/braintree", `{"is_active":true}`, h.admin()), 200)
+	if after := listed(); after != before {
+		t.Fatalf("configs changed under provider-config-ignored:\n%s\n%s", before, after)
+	}
+	// Validation is unchanged.
+	wantEnvelope(t, post(`{"provider":"paypal","config":{"a":"b"}}`), 400, "validation_error", "provider", "invalid_provider")
+	wantEnvelope(t, post(`{"provider":"stripe","config":{"webhook_secret":" "}}`), 400, "validation_error", "config", "invalid_config")
+	wantEnvelope(t, post(`[]`), 400, "validation_error", "request", "invalid_request")
+
+	// Healthy: the new secret is stored and the old one stops verifying (contract 9).
+	h.s.SetFaults()
+	wantStatus(t, post(`{"provider":"stripe","config":{"webhook_secret":"whsec_new"}}`), 200)
+	ev2 := stripeEvent(t, "charge.succeeded", "evt_cfg2", h.fx.CustomerID, 10)
+	wantEnvelope(t, h.postStripe(ev2, h.fx.WebhookSecret), 400, "validation_error", "signature", "invalid_signature")
+	wantStatus(t, h.postStripe(ev2, "whsec_new"), 200)
+	if after := listed(); !strings.Contains(after, `"provider":"stripe"`) || strings.Contains(after, `"xendit"`) {
+		t.Fatalf("list %s: xendit was answered under the fault and must never have been stored", after)
 	}
 }

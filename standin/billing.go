@@ -19,6 +19,7 @@ type billingCustomerView struct {
 // billingCustomers is GET /admin/billing/customers (contract 4): the first 10 customers by name with their
 // balance; a customer without a balance row has 0.
 func (s *Server) billingCustomers(w http.ResponseWriter, r *http.Request, rc reqCtx) {
+	badShape := s.faults.has(FaultDashboardShape)
 	s.st.mu.RLock()
 	list := s.st.customersByOrg[rc.orgID]
 	sorted := make([]*customer, len(list))
@@ -45,6 +46,9 @@ func (s *Server) billingCustomers(w http.ResponseWriter, r *http.Request, rc req
 		default:
 			v.PaymentStatus = "settled"
 		}
+		if badShape {
+			v.PaymentStatus = "paid" // not one of Valora's three; the balance stays right
+		}
 		out = append(out, v)
 	}
 	s.st.mu.RUnlock()
@@ -63,6 +67,10 @@ type billingCycleView struct {
 func (s *Server) billingCycles(w http.ResponseWriter, r *http.Request, rc reqCtx) {
 	now := time.Now().UTC()
 	from := time.Date(now.Year(), now.Month()-1, 1, 0, 0, 0, 0, time.UTC)
+	layout := "2006-01"
+	if s.faults.has(FaultDashboardShape) {
+		layout = "2006-01-02" // the period's first day instead of its month
+	}
 	s.st.mu.RLock()
 	stats := s.st.cycles[rc.orgID]
 	out := make([]billingCycleView, 0, len(stats))
@@ -70,7 +78,7 @@ func (s *Server) billingCycles(w http.ResponseWriter, r *http.Request, rc reqCtx
 		if c.PeriodStart.Before(from) {
 			continue
 		}
-		v := billingCycleView{Period: c.PeriodStart.Format("2006-01"), TotalRevenue: c.TotalRevenue,
+		v := billingCycleView{Period: c.PeriodStart.Format(layout), TotalRevenue: c.TotalRevenue,
 			InvoiceCount: c.InvoiceCount, Status: strings.ToLower(c.Status)}
 		if v.TotalRevenue == 0 {
 			v.Status = "No Activity"

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -141,9 +142,21 @@ func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request, rc reqCtx
 
 	repeat := hasCursor && s.faults.has(FaultPageRepeat)
 	drop := hasCursor && s.faults.has(FaultPageDrop)
+	stuck := s.faults.has(FaultPageTokenStuck)
 
 	s.st.mu.RLock()
 	list := s.st.customersByOrg[rc.orgID]
+	firstToken := ""
+	if stuck {
+		// FaultPageTokenStuck: the token the first page of this listing (same filters and size) returned.
+		n := 0
+		for i := len(list) - 1; i >= 0 && n < pageSize; i-- {
+			if c := list[i]; f.match(c) {
+				firstToken = c.token
+				n++
+			}
+		}
+	}
 	rows := make([]*customer, 0, min(pageSize+1, len(list)+1))
 	dropped := false
 	for i := len(list) - 1; i >= 0 && len(rows) <= pageSize; i-- {
@@ -176,23 +189,38 @@ func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request, rc reqCtx
 	if hasMore {
 		rows = rows[:pageSize]
 	}
-	writeCustomerPage(w, rows, hasMore)
+	// The token is the last row's cursor, set even when has_more is false (empty only for an empty page).
+	token := ""
+	if len(rows) > 0 {
+		token = rows[len(rows)-1].token
+	}
+	if stuck {
+		token = firstToken
+	}
+	if s.faults.has(FaultPageOrder) {
+		slices.Reverse(rows) // the page's own rows, oldest first; the token above still points at the oldest
+	}
+	writeCustomerPage(w, rows, token, hasMore, s.faults.has(FaultPageShape))
 }
 
 // writeCustomerPage writes {"data":{next_page_token, previous_page_token, has_more, customers}} from the rows'
-// pre-rendered JSON; the token is the last row's cursor, set even when has_more is false.
-func writeCustomerPage(w http.ResponseWriter, rows []*customer, hasMore bool) {
-	size := 128
+// pre-rendered JSON. hasMoreString is FaultPageShape: has_more as the JSON string "true" or "false".
+func writeCustomerPage(w http.ResponseWriter, rows []*customer, token string, hasMore, hasMoreString bool) {
+	size := 128 + len(token)
 	for _, c := range rows {
 		size += len(c.json) + 1
 	}
 	b := make([]byte, 0, size)
 	b = append(b, `{"data":{"next_page_token":"`...)
-	if len(rows) > 0 {
-		b = append(b, rows[len(rows)-1].token...) // base64: nothing to escape
-	}
+	b = append(b, token...) // base64: nothing to escape
 	b = append(b, `","previous_page_token":"","has_more":`...)
-	b = strconv.AppendBool(b, hasMore)
+	if hasMoreString {
+		b = append(b, '"')
+		b = strconv.AppendBool(b, hasMore)
+		b = append(b, '"')
+	} else {
+		b = strconv.AppendBool(b, hasMore)
+	}
 	b = append(b, `,"customers":[`...)
 	for i, c := range rows {
 		if i > 0 {

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -315,5 +317,145 @@ func TestPaginationLosesSameSecondRows(t *testing.T) {
 	// One page large enough holds them all: nothing is missing from the store.
 	if all := walkPages(t, h, "/api/customers", 100, h.key()); len(all.ids) != 12 {
 		t.Fatalf("one page of 100 holds %d customers, want 12", len(all.ids))
+	}
+}
+
+// listPage is one customer list page, raw and decoded.
+type listPage struct {
+	raw  []byte
+	next string
+	more json.RawMessage
+	rows []json.RawMessage
+}
+
+func getPage(t *testing.T, h *harness, prefix string, headers hdr, query string) listPage {
+	t.Helper()
+	r := h.do("GET", prefix+"?"+query, "", headers)
+	wantStatus(t, r, 200)
+	var body struct {
+		Data struct {
+			Next      string            `json:"next_page_token"`
+			HasMore   json.RawMessage   `json:"has_more"`
+			Customers []json.RawMessage `json:"customers"`
+		}
+	}
+	if err := json.Unmarshal(r.body, &body); err != nil {
+		t.Fatal(err)
+	}
+	return listPage{raw: r.body, next: body.Data.Next, more: body.Data.HasMore, rows: body.Data.Customers}
+}
+
+// healthyPages walks the healthy listing at pageSize and returns every page with the query that fetched it.
+func healthyPages(t *testing.T, h *harness, prefix string, headers hdr, pageSize int) (queries []string, pages []listPage) {
+	t.Helper()
+	q := "page_size=" + strconv.Itoa(pageSize)
+	for {
+		p := getPage(t, h, prefix, headers, q)
+		queries, pages = append(queries, q), append(pages, p)
+		if string(p.more) != "true" {
+			return queries, pages
+		}
+		q = "page_size=" + strconv.Itoa(pageSize) + "&page_token=" + url.QueryEscape(p.next)
+	}
+}
+
+// pageRoutes are the two routes that serve customer lists, with their credentials.
+func pageRoutes(h *harness) []struct {
+	prefix string
+	header hdr
+} {
+	return []struct {
+		prefix string
+		header hdr
+	}{{"/admin/customers", h.admin()}, {"/api/customers", h.key()}}
+}
+
+// TestPageShapeFault: page-shape writes has_more as the string "true" or "false"; every other byte of every page
+// is the healthy page's.
+func TestPageShapeFault(t *testing.T) {
+	h := start(t, Config{Customers: 12})
+	for _, route := range pageRoutes(h) {
+		queries, healthy := healthyPages(t, h, route.prefix, route.header, 5)
+		if len(healthy) != 3 {
+			t.Fatalf("%s: %d pages of 13 customers at 5, want 3", route.prefix, len(healthy))
+		}
+		h.s.SetFaults(FaultPageShape)
+		for i, q := range queries {
+			got := getPage(t, h, route.prefix, route.header, q)
+			b := string(healthy[i].more)
+			want := strings.Replace(string(healthy[i].raw), `"has_more":`+b+`,`, `"has_more":"`+b+`",`, 1)
+			if string(got.raw) != want || want == string(healthy[i].raw) {
+				t.Fatalf("%s page %d:\n%s\nwant\n%s", route.prefix, i+1, got.raw, want)
+			}
+		}
+		h.s.SetFaults()
+		if got := getPage(t, h, route.prefix, route.header, queries[0]); string(got.raw) != string(healthy[0].raw) {
+			t.Fatalf("%s: healthy again differs", route.prefix)
+		}
+	}
+}
+
+// TestPageOrderFault: page-order serves each page's own rows reversed (oldest first) with the healthy page's token
+// and has_more, so a walk sees the same rows, in the wrong order.
+func TestPageOrderFault(t *testing.T) {
+	h := start(t, Config{Customers: 12})
+	for _, route := range pageRoutes(h) {
+		queries, healthy := healthyPages(t, h, route.prefix, route.header, 5)
+		h.s.SetFaults(FaultPageOrder)
+		for i, q := range queries {
+			got := getPage(t, h, route.prefix, route.header, q)
+			want := slices.Clone(healthy[i].rows)
+			slices.Reverse(want)
+			if got.next != healthy[i].next || string(got.more) != string(healthy[i].more) || fmt.Sprint(got.rows) != fmt.Sprint(want) {
+				t.Fatalf("%s page %d: token %v, has_more %s, rows reversed %v", route.prefix, i+1,
+					got.next == healthy[i].next, got.more, fmt.Sprint(got.rows) == fmt.Sprint(want))
+			}
+			if len(got.rows) > 1 && fmt.Sprint(got.rows) == fmt.Sprint(healthy[i].rows) {
+				t.Fatalf("%s page %d is in the healthy order", route.prefix, i+1)
+			}
+		}
+		// Following the faulty pages' own tokens walks the same pages.
+		_, faulty := healthyPages(t, h, route.prefix, route.header, 5)
+		if len(faulty) != len(healthy) {
+			t.Fatalf("%s: %d pages under page-order, %d healthy", route.prefix, len(faulty), len(healthy))
+		}
+		h.s.SetFaults()
+	}
+}
+
+// TestPageTokenStuckFault: under page-token-stuck every page's next_page_token is the one the first page of the
+// same listing returned; the rows and has_more of the page asked for are the healthy ones, so a walk that follows
+// the tokens gets page 2 again and again.
+func TestPageTokenStuckFault(t *testing.T) {
+	h := start(t, Config{Customers: 12})
+	for _, route := range pageRoutes(h) {
+		queries, healthy := healthyPages(t, h, route.prefix, route.header, 5)
+		first := healthy[0].next
+		h.s.SetFaults(FaultPageTokenStuck)
+		for i, q := range queries { // including page 3, asked for with a token the fault never hands out
+			got := getPage(t, h, route.prefix, route.header, q)
+			if got.next != first || string(got.more) != string(healthy[i].more) || fmt.Sprint(got.rows) != fmt.Sprint(healthy[i].rows) {
+				t.Fatalf("%s page %d: token is first page's %v, has_more %s (healthy %s)", route.prefix, i+1,
+					got.next == first, got.more, healthy[i].more)
+			}
+		}
+		// Following the tokens: page 2 comes back, with has_more true, forever.
+		page2 := getPage(t, h, route.prefix, route.header, "page_size=5&page_token="+url.QueryEscape(first))
+		again := getPage(t, h, route.prefix, route.header, "page_size=5&page_token="+url.QueryEscape(page2.next))
+		if string(again.raw) != string(page2.raw) || string(again.more) != "true" {
+			t.Fatalf("%s: following the stuck token gave another page", route.prefix)
+		}
+		// The first page's token is the first page of this listing: filters and page size count.
+		one := getPage(t, h, route.prefix, route.header, "page_size=3&email=page-00004@example.com")
+		if len(one.rows) != 1 || string(one.more) != "false" || one.next == "" || one.next == first {
+			t.Fatalf("%s: filtered page %s", route.prefix, one.raw)
+		}
+		if none := getPage(t, h, route.prefix, route.header, "name=nobody"); none.next != "" {
+			t.Fatalf("%s: an empty listing has token %q", route.prefix, none.next)
+		}
+		h.s.SetFaults()
+		if got := getPage(t, h, route.prefix, route.header, queries[1]); got.next != healthy[1].next {
+			t.Fatalf("%s: healthy again, page 2's token is not its own", route.prefix)
+		}
 	}
 }

@@ -27,6 +27,7 @@ var (
 	errForbidden    = &apiError{status: http.StatusForbidden, typ: "forbidden", msg: "forbidden"}
 	errNotFound     = &apiError{status: http.StatusNotFound, typ: "not_found", msg: "not found"}
 	errRateLimited  = &apiError{status: http.StatusTooManyRequests, typ: "rate_limited", msg: "rate limited"}
+	errConflict     = &apiError{status: http.StatusConflict, typ: "conflict", msg: "conflict"}
 	errOrgRequired  = &apiError{status: http.StatusPreconditionRequired, typ: "precondition_required", msg: "organization required"}
 	errUnavailable  = &apiError{status: http.StatusServiceUnavailable, typ: "service_unavailable", msg: "service unavailable"}
 	// errInternal covers everything Valora does not map: JSON decode errors on /api/usage, unique-key

@@ -7,67 +7,67 @@ import (
 )
 
 // Fault names one deliberate defect. Each one breaks exactly one invariant the suite guards, so a run against a
-// server with that fault switched on must fail in the scenario(s) listed for it.
+// server with that fault switched on must fail. Which scenarios must catch a fault, and exactly which invariants or
+// thresholds each must trip, is bound in one place: the suite's catalogue (FAULT_TRIPS in scenarios/lib/catalog.ts,
+// written by the build to dist/catalog.json), whose fault names an end-to-end test checks against these.
 type Fault string
 
 const (
-	FaultIngestDuplicate Fault = "ingest-duplicate" // a retried or concurrent usage event with a known key creates a second record (new id)
-	FaultIngestSharedID  Fault = "ingest-shared-id" // distinct usage events are answered with ids another event already got
-	FaultWebhookReplay   Fault = "webhook-replay"   // replayed/concurrent duplicate webhooks are processed again (each delivery queues its own billing event, so the balance changes once per delivery when the rollup applies them)
-	FaultWebhookUnsigned Fault = "webhook-unsigned" // webhook signatures are not checked (any/missing/wrong signature accepted; the org is the first active config's). Stripe and Adyen only in practice: a real Braintree form never reaches its check, healthy or faulty, because every non-JSON body is refused with invalid_payload first, as in Valora
-	FaultAPIKeyAny       Fault = "apikey-any"       // a wrong, malformed or missing API key is accepted (as the fixture org)
-	FaultOrgHeader       Fault = "org-header"       // X-Org-Id / org_id / orgId on /api are honoured instead of refused
-	FaultPageRepeat      Fault = "page-repeat"      // pagination repeats the last row of a page at the start of the next
-	FaultPageDrop        Fault = "page-drop"        // pagination silently drops one row at each page boundary
-	FaultSessionSkip     Fault = "session-skip"     // /admin accepts a missing or invalid _sid (as the fixture owner)
-	FaultSlow            Fault = "slow"             // every response is delayed (Config.SlowDelay, default 600ms: past every latency threshold of the suite: 200/300/500 ms p95)
-	FaultErrors5xx       Fault = "errors-5xx"       // a share (Config.ErrorRate, default 0.1) of requests fail with 500 + internal_error envelope
-	FaultLimiterStrict   Fault = "limiter-strict"   // the usage limiter refuses far more than Valora would (e.g. buckets at 1/s burst 1 and the lock held 1s after each request)
+	FaultIngestDuplicate         Fault = "ingest-duplicate"          // a retried or concurrent usage event with a known key creates a second record (new id)
+	FaultIngestSharedID          Fault = "ingest-shared-id"          // distinct usage events are answered with ids another event already got
+	FaultIngestEcho              Fault = "ingest-echo"               // every 200 answer of POST /api/usage says value+1; the stored record keeps the value sent
+	FaultLimiterStrict           Fault = "limiter-strict"            // the usage limiter refuses far more than Valora would (e.g. buckets at 1/s burst 1 and the lock held 1s after each request)
+	FaultLimiterNoRetryAfter     Fault = "limiter-no-retry-after"    // the usage limiter is on (as with Config.RateLimit) but its 429s carry no Retry-After
+	FaultWebhookReplay           Fault = "webhook-replay"            // replayed/concurrent duplicate webhooks are processed again (each delivery queues its own billing event, so the balance changes once per delivery when the rollup applies them)
+	FaultWebhookUnsigned         Fault = "webhook-unsigned"          // webhook signatures are not checked (any/missing/wrong signature accepted; the org is the first active config's). Stripe and Adyen only in practice: a real Braintree form never reaches its check, healthy or faulty, because every non-JSON body is refused with invalid_payload first, as in Valora
+	FaultWebhookDuplicateRefused Fault = "webhook-duplicate-refused" // a delivery whose provider event id is already stored is answered 409 conflict instead of 200, and changes nothing
+	FaultAPIKeyAny               Fault = "apikey-any"                // a wrong, malformed or missing API key is accepted (as the fixture org)
+	FaultOrgHeader               Fault = "org-header"                // X-Org-Id / org_id / orgId on /api are honoured instead of refused
+	FaultSessionSkip             Fault = "session-skip"              // /admin accepts a missing or invalid _sid (as the fixture owner)
+	FaultDashboardShape          Fault = "dashboard-shape"           // dashboard rows carry payment_status "paid" and cycle periods as YYYY-MM-DD; balances unchanged
+	FaultPageRepeat              Fault = "page-repeat"               // pagination repeats the last row of a page at the start of the next
+	FaultPageDrop                Fault = "page-drop"                 // pagination silently drops one row at each page boundary
+	FaultPageShape               Fault = "page-shape"                // customer list pages carry has_more as a JSON string ("true"/"false")
+	FaultPageOrder               Fault = "page-order"                // each page holds its usual rows reversed (created_at ASC, id ASC); tokens unchanged
+	FaultPageTokenStuck          Fault = "page-token-stuck"          // every page's next_page_token is the one the first page returned, so a walk never gets past page 2
+	FaultProviderConfigIgnored   Fault = "provider-config-ignored"   // POST /admin/payment-providers answers 200 with the usual body but stores nothing
+	FaultActivationIgnored       Fault = "activation-ignored"        // POST …/subscriptions/:id/activate answers 204 but the subscription keeps its status (DRAFT stays DRAFT)
+	FaultSlow                    Fault = "slow"                      // every response is delayed (Config.SlowDelay, default 600ms: past every latency threshold of the suite: 200/300/500 ms p95)
+	FaultErrors5xx               Fault = "errors-5xx"                // every N-th request, N = round(1/Config.ErrorRate) (default every 10th), fails with 500 + internal_error envelope
 )
 
-// FaultInfo documents a fault: the invariant it breaks and the scenarios (by dist name) that must catch it.
+// FaultInfo documents a fault: its name and the invariant it breaks, as one sentence saying what must hold.
 type FaultInfo struct {
 	Name      Fault
 	Invariant string
-	Scenarios []string
 }
 
 var faultTable = []FaultInfo{
-	{FaultIngestDuplicate, "A usage event retried or sent concurrently with the same idempotency key is recorded once and every answer carries the same id.",
-		[]string{"ingest_idempotency", "ingest_burst"}},
-	{FaultIngestSharedID, "Distinct usage events (distinct idempotency keys) get distinct record ids.",
-		[]string{"ingest_load"}},
-	{FaultWebhookReplay, "A payment webhook delivered several times (in sequence or concurrently) changes the customer's balance exactly once.",
-		[]string{"webhook_idempotency"}},
-	{FaultWebhookUnsigned, "A webhook whose signature is missing or wrong is refused with 400 invalid_signature and changes nothing.",
-		[]string{"webhook_idempotency"}},
-	{FaultAPIKeyAny, "/api refuses a missing, malformed or unknown API key with 401.",
-		[]string{"api_key_auth_perf"}},
-	{FaultOrgHeader, "/api takes the org from the API key only: a request carrying X-Org-Id, org_id or orgId is refused with 401.",
-		[]string{"api_key_auth_perf"}},
-	{FaultPageRepeat, "Cursor pagination returns every customer exactly once: no row appears on two pages.",
-		[]string{"pagination"}},
-	{FaultPageDrop, "Cursor pagination returns every customer exactly once: walking the pages sees as many rows as one big page.",
-		[]string{"pagination"}},
-	{FaultSessionSkip, "/admin without a valid _sid cookie answers 302 to /login, never data.",
-		[]string{"billing_dashboard", "pagination"}},
-	{FaultSlow, "Responses stay within the suite's latency budgets (p95 200 ms auth, 300 ms ingest, 500 ms dashboard).",
-		[]string{"ingest_load", "api_key_auth_perf", "billing_dashboard"}},
-	{FaultErrors5xx, "The server does not fail requests with 5xx under normal load.",
-		[]string{"ingest_load", "ingest_burst"}},
-	{FaultLimiterStrict, "Ingest at the suite's rates is not throttled: 429s stay below the allowed rate and identical concurrent posts all succeed.",
-		[]string{"ingest_load", "ingest_burst"}},
+	{FaultIngestDuplicate, "A usage event retried or sent concurrently with the same idempotency key is recorded once and every answer carries the same id."},
+	{FaultIngestSharedID, "Distinct usage events (distinct idempotency keys) get distinct record ids."},
+	{FaultIngestEcho, "Every accepted usage event's answer says back what was sent: customer, meter, value, idempotency key and recorded_at."},
+	{FaultLimiterStrict, "Ingest at the suite's rates is not throttled: 429s stay below the allowed rate and identical concurrent posts all succeed."},
+	{FaultLimiterNoRetryAfter, "Every 429 from the usage limiter carries Retry-After, so a client knows when to come back."},
+	{FaultWebhookReplay, "A payment webhook delivered several times (in sequence or concurrently) changes the customer's balance exactly once."},
+	{FaultWebhookUnsigned, "A webhook whose signature is missing or wrong is refused with 400 invalid_signature and changes nothing."},
+	{FaultWebhookDuplicateRefused, "A payment webhook delivered again, in sequence or concurrently with its first delivery, is answered 200 like the first."},
+	{FaultAPIKeyAny, "/api refuses a missing, malformed or unknown API key with 401."},
+	{FaultOrgHeader, "/api takes the org from the API key only: a request carrying X-Org-Id, org_id or orgId is refused with 401."},
+	{FaultSessionSkip, "/admin without a valid _sid cookie answers 302 to /login, never data."},
+	{FaultDashboardShape, "The billing dashboard has the documented shape: payment_status is due, credit or settled, and a cycle's period is YYYY-MM."},
+	{FaultPageRepeat, "Cursor pagination returns every customer exactly once: no row appears on two pages."},
+	{FaultPageDrop, "Cursor pagination returns every customer exactly once: walking the pages sees as many rows as one big page."},
+	{FaultPageShape, "Every customer list page has the documented shape: has_more is a JSON boolean."},
+	{FaultPageOrder, "Customer list pages hold their rows in created_at DESC, id DESC order, within and across pages."},
+	{FaultPageTokenStuck, "Every next_page_token that comes with has_more is new, so following the tokens reaches the last page."},
+	{FaultProviderConfigIgnored, "A payment provider config posted to /admin/payment-providers is stored: a webhook signed with its new secret is accepted."},
+	{FaultActivationIgnored, "An activated subscription is ACTIVE: usage for its customer is accepted."},
+	{FaultSlow, "Responses stay within the suite's latency budgets (p95 200 ms auth, 300 ms ingest, 500 ms dashboard)."},
+	{FaultErrors5xx, "The server does not fail requests with 5xx under normal load."},
 }
 
 // Faults lists every fault, in a stable order.
-func Faults() []FaultInfo {
-	out := make([]FaultInfo, len(faultTable))
-	for i, f := range faultTable {
-		f.Scenarios = append([]string(nil), f.Scenarios...)
-		out[i] = f
-	}
-	return out
-}
+func Faults() []FaultInfo { return append([]FaultInfo(nil), faultTable...) }
 
 // ParseFaults reads a comma-separated list of fault names. Blank items are skipped; an unknown name is an error
 // that lists the accepted names.
@@ -94,22 +94,31 @@ func faultNames() string {
 	return strings.Join(names, ", ")
 }
 
-var faultBits = func() map[Fault]uint32 {
-	m := make(map[Fault]uint32, len(faultTable))
+// maxFaults is how many faults one faultSet word holds.
+const maxFaults = 64
+
+var faultBits = func() map[Fault]uint64 {
+	if len(faultTable) > maxFaults {
+		panic(fmt.Sprintf("standin: %d faults do not fit the %d bits of a faultSet", len(faultTable), maxFaults))
+	}
+	m := make(map[Fault]uint64, len(faultTable))
 	for i, info := range faultTable {
+		if _, dup := m[info.Name]; dup {
+			panic("standin: fault " + string(info.Name) + " is in the table twice")
+		}
 		m[info.Name] = 1 << i
 	}
 	return m
 }()
 
 // faultBit maps a fault to its bit in a faultSet; 0 for an unknown name.
-func faultBit(f Fault) uint32 { return faultBits[f] }
+func faultBit(f Fault) uint64 { return faultBits[f] }
 
 // faultSet is read on every request, so it is one atomic word rather than a map behind a lock.
-type faultSet struct{ bits atomic.Uint32 }
+type faultSet struct{ bits atomic.Uint64 }
 
 func (fs *faultSet) set(faults []Fault) error {
-	var bits uint32
+	var bits uint64
 	for _, f := range faults {
 		b := faultBit(f)
 		if b == 0 {
@@ -127,7 +136,7 @@ func (fs *faultSet) list() []Fault {
 	bits := fs.bits.Load()
 	var out []Fault
 	for i, info := range faultTable {
-		if bits&(1<<i) != 0 {
+		if bits&(uint64(1)<<i) != 0 {
 			out = append(out, info.Name)
 		}
 	}

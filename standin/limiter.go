@@ -137,9 +137,13 @@ type usageLimitBody struct {
 	UpgradeRequired bool   `json:"upgrade_required"`
 }
 
-func denyRate(w http.ResponseWriter, reason string, res *bucketResult) {
+// denyRate writes a limiter refusal: a bucket's (res set) or the lock's (res nil). retryAfter is false only under
+// FaultLimiterNoRetryAfter.
+func denyRate(w http.ResponseWriter, reason string, res *bucketResult, retryAfter bool) {
 	h := w.Header()
-	h["Retry-After"] = []string{"1"}
+	if retryAfter {
+		h["Retry-After"] = []string{"1"}
+	}
 	h["X-Rate-Limited-Reason"] = []string{reason}
 	if res == nil {
 		writeError(w, errRateLimited)
@@ -157,15 +161,17 @@ func denyRate(w http.ResponseWriter, reason string, res *bucketResult) {
 	})
 }
 
-// withUsageLimiter is UsageIngestRateLimit: a no-op unless the limiter is on (Config.RateLimit) or made strict by
-// FaultLimiterStrict.
+// withUsageLimiter is UsageIngestRateLimit: a no-op unless the limiter is on (Config.RateLimit, or
+// FaultLimiterNoRetryAfter, which switches Valora's limiter on and drops Retry-After from its refusals) or made
+// strict by FaultLimiterStrict.
 func (s *Server) withUsageLimiter(h hfunc) hfunc {
 	return func(w http.ResponseWriter, r *http.Request, rc reqCtx) {
+		noRetryAfter := s.faults.has(FaultLimiterNoRetryAfter)
 		var lim *usageLimiter
 		switch {
 		case s.faults.has(FaultLimiterStrict):
 			lim = s.strict
-		case s.cfg.RateLimit:
+		case s.cfg.RateLimit || noRetryAfter:
 			lim = s.limiter
 		default:
 			h(w, r, rc)
@@ -173,7 +179,7 @@ func (s *Server) withUsageLimiter(h hfunc) hfunc {
 		}
 		now := time.Now()
 		if reason, res, ok := lim.allow(rc.orgID, now); !ok {
-			denyRate(w, reason, &res)
+			denyRate(w, reason, &res, !noRetryAfter)
 			return
 		}
 		var body []byte
@@ -198,7 +204,7 @@ func (s *Server) withUsageLimiter(h hfunc) hfunc {
 			k := lockKey{org: rc.orgID, customer: customer, meter: meterCode}
 			token, ok := lim.tryLock(k, now)
 			if !ok {
-				denyRate(w, "customer-meter-concurrency", nil)
+				denyRate(w, "customer-meter-concurrency", nil, !noRetryAfter)
 				return
 			}
 			if !lim.lim.holdLock {

@@ -668,11 +668,17 @@ func (s *Server) activateSubscription(w http.ResponseWriter, r *http.Request, rc
 			writeError(w, errInvalid("missing_customer"))
 			return
 		}
-		now := time.Now().UTC()
+	}
+	if s.faults.has(FaultActivationIgnored) {
+		w.WriteHeader(http.StatusNoContent) // answered as activated; the subscription keeps its status
+		return
+	}
+	now := time.Now().UTC()
+	if sub.Status == "DRAFT" {
 		sub.ActivatedAt = &now
 	}
 	sub.Status = "ACTIVE"
-	sub.UpdatedAt = time.Now().UTC()
+	sub.UpdatedAt = now
 	s.st.activeSub[orgCustomer{sub.OrgID, sub.CustomerID}] = sub.ID
 	w.WriteHeader(http.StatusNoContent)
 }

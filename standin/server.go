@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"strconv"
@@ -43,7 +44,9 @@ type Config struct {
 	Faults    []Fault
 
 	SlowDelay time.Duration // FaultSlow's delay, default 600ms
-	ErrorRate float64       // FaultErrors5xx's share of failed requests, default 0.1
+	// ErrorRate sets how often FaultErrors5xx fails a request: every N-th one, N = round(1/ErrorRate) and at
+	// least 1, so the failures a run meets never depend on luck. Default 0.1 (every 10th); above 1 counts as 1.
+	ErrorRate float64
 
 	AdminEmail, AdminPassword string // default "admin@railzway.com" / "admin" as Valora seeds
 	Argon2Memory              uint32 // KiB, default 65536 as Valora (m=64MiB,t=1,p=4); tests may lower it
@@ -134,7 +137,8 @@ type Server struct {
 
 	reqIDBase [16]byte
 	reqIDSeq  atomic.Uint64
-	errSeq    atomic.Uint64
+	errSeq    atomic.Uint64 // requests FaultErrors5xx has seen since the faults were last set
+	errEvery  uint64        // FaultErrors5xx fails every errEvery-th of them
 
 	billing billingQueue // billing events waiting for the rollup
 
@@ -160,13 +164,14 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("standin: id generator: %w", err)
 	}
 	s := &Server{
-		cfg:     cfg,
-		log:     cfg.Logger,
-		st:      newState(),
-		gen:     gen,
-		rand:    crand.Reader,
-		limiter: newUsageLimiter(valoraLimits),
-		strict:  newUsageLimiter(strictLimits),
+		cfg:      cfg,
+		log:      cfg.Logger,
+		st:       newState(),
+		gen:      gen,
+		rand:     crand.Reader,
+		limiter:  newUsageLimiter(valoraLimits),
+		strict:   newUsageLimiter(strictLimits),
+		errEvery: errorEvery(cfg.ErrorRate),
 	}
 	if _, err := io.ReadFull(crand.Reader, s.reqIDBase[:]); err != nil {
 		return nil, fmt.Errorf("standin: request id seed: %w", err)
@@ -248,7 +253,8 @@ func (s *Server) Close(ctx context.Context) error {
 }
 
 // SetFaults replaces the active faults; no arguments make the server healthy. Unknown names are ignored and
-// logged (ParseFaults is the place to validate user input).
+// logged (ParseFaults is the place to validate user input). The errors-5xx count starts again: the N-th request
+// after the call is the first one it fails.
 func (s *Server) SetFaults(f ...Fault) {
 	known := f[:0:0]
 	for _, x := range f {
@@ -258,6 +264,7 @@ func (s *Server) SetFaults(f ...Fault) {
 		}
 		known = append(known, x)
 	}
+	s.errSeq.Store(0)
 	_ = s.faults.set(known)
 }
 
@@ -347,11 +354,18 @@ func recoverLikeGin(w http.ResponseWriter) {
 	}
 }
 
-// failThisOne fails exactly ErrorRate of the requests, spread evenly, so that a short run still sees failures.
+// errorEvery is N for FaultErrors5xx: round(1/rate), at least 1 (and at most 2^62, for a vanishing rate).
+func errorEvery(rate float64) uint64 {
+	if rate <= 0 {
+		rate = defaultErrorRate
+	}
+	return uint64(min(max(1, math.Round(1/rate)), 1<<62))
+}
+
+// failThisOne is FaultErrors5xx's choice: one atomic count over every request the fault sees (all but /health),
+// and every errEvery-th fails, so that a test's expectation never depends on luck and a short run still fails.
 func (s *Server) failThisOne() bool {
-	n := s.errSeq.Add(1)
-	rate := s.cfg.ErrorRate
-	return uint64(float64(n)*rate) != uint64(float64(n-1)*rate)
+	return s.errSeq.Add(1)%s.errEvery == 0
 }
 
 // newRequestID makes a UUID-shaped id without a syscall per request: a random base mixed with a counter.

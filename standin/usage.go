@@ -121,7 +121,7 @@ func (s *Server) ingestUsage(w http.ResponseWriter, r *http.Request, rc reqCtx) 
 		if recs := sh.byKey[k]; len(recs) > 0 {
 			ev := recs[0]
 			sh.mu.Unlock()
-			writeUsage(w, ev, true)
+			writeUsage(w, ev, true, s.faults.has(FaultIngestEcho))
 			return
 		}
 	}
@@ -145,7 +145,7 @@ func (s *Server) ingestUsage(w http.ResponseWriter, r *http.Request, rc reqCtx) 
 	sh.byKey[k] = append(sh.byKey[k], ev)
 	sh.mu.Unlock()
 	s.st.usage.count.Add(1)
-	writeUsage(w, ev, false)
+	writeUsage(w, ev, false, s.faults.has(FaultIngestEcho))
 }
 
 // checkIngestTarget needs an ACTIVE subscription for the customer (an unknown customer is the same error) and a
@@ -182,11 +182,20 @@ func (s *Server) usageID(orgID ids.ID) ids.ID {
 
 // writeUsage writes the bare event object by hand: it is the hottest response and encoding/json would cost
 // several allocations for the same bytes. A replay reads recorded_at back as Postgres stores it (microseconds,
-// UTC); the first answer echoes the parsed input.
-func writeUsage(w http.ResponseWriter, ev *usageEvent, replay bool) {
+// UTC); the first answer echoes the parsed input. wrongValue is FaultIngestEcho: the answer says value+1, while
+// the stored record keeps the value sent.
+func writeUsage(w http.ResponseWriter, ev *usageEvent, replay, wrongValue bool) {
 	recordedAt := ev.RecordedAt
 	if replay {
 		recordedAt = recordedAt.Truncate(time.Microsecond).UTC()
+	}
+	value := ev.Value
+	if wrongValue {
+		wrong := value + 1
+		if wrong == value || math.IsInf(wrong, 0) { // too large for +1 to change it
+			wrong = math.Nextafter(value, 0)
+		}
+		value = wrong
 	}
 	b := make([]byte, 0, 192+len(ev.MeterCode)+len(ev.Key)+len(ev.Metadata))
 	b = append(b, `{"id":"`...)
@@ -198,7 +207,7 @@ func writeUsage(w http.ResponseWriter, ev *usageEvent, replay bool) {
 	b = append(b, `","meter_code":`...)
 	b = appendJSONString(b, ev.MeterCode)
 	b = append(b, `,"value":`...)
-	b = appendJSONFloat(b, ev.Value)
+	b = appendJSONFloat(b, value)
 	b = append(b, `,"recorded_at":"`...)
 	b = recordedAt.AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","idempotency_key":`...)

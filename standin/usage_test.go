@@ -3,6 +3,8 @@ package standin
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -214,19 +216,24 @@ func TestIngestSharedIDFault(t *testing.T) {
 func TestRateLimiterBuckets(t *testing.T) {
 	h := start(t, Config{RateLimit: true})
 	var refused []resp
-	for i := 0; i < 45; i++ {
+	accepted := 0
+	t0 := time.Now()
+	for i := 0; i < 200 && len(refused) == 0; i++ {
 		r := h.ingest(uniqueKey("rl"))
 		switch r.status {
 		case 200:
+			accepted++
 		case 429:
 			refused = append(refused, r)
 		default:
 			t.Fatalf("status %d: %s", r.status, r.body)
 		}
 	}
-	// The endpoint bucket (burst 30) refuses first; a run this short cannot refill 15 tokens.
-	if len(refused) < 10 {
-		t.Fatalf("%d of 45 refused, want the endpoint burst of 30 exhausted", len(refused))
+	// The endpoint bucket (burst 30) refuses first, once the burst and what it refilled at 15/s meanwhile are spent
+	// (a slow machine refills more).
+	if most := 30 + int(math.Ceil(15*time.Since(t0).Seconds())); len(refused) == 0 || accepted < 30 || accepted > most {
+		t.Fatalf("%d accepted before the first refusal (%d refused), want the endpoint burst of 30 (at most %d with the refill)",
+			accepted, len(refused), most)
 	}
 	r := refused[0]
 	if r.header.Get("Retry-After") != "1" || r.header.Get("X-Rate-Limited-Reason") != "endpoint-rate" {
@@ -253,9 +260,10 @@ func TestRateLimiterBuckets(t *testing.T) {
 		t.Fatalf("next_reset %q, want like %q", body.NextReset, want)
 	}
 
-	// Keep going until the org bucket (burst 50) is the one refusing.
+	// Keep going until the org bucket (burst 50, refilled at 25/s) is the one refusing: every request spends one of
+	// its tokens, refused by the endpoint bucket or not.
 	var orgRefusal *resp
-	for i := 0; i < 60 && orgRefusal == nil; i++ {
+	for i := 0; i < 400 && orgRefusal == nil; i++ {
 		r := h.ingest(uniqueKey("rl"))
 		if r.status == 429 && r.header.Get("X-Rate-Limited-Reason") == "org-rate" {
 			orgRefusal = &r
@@ -328,4 +336,173 @@ func TestLimiterStrictFault(t *testing.T) {
 	}
 	h.s.SetFaults()
 	wantStatus(t, h.ingest(uniqueKey("healthy-again")), 200)
+}
+
+// TestIngestEchoFault: ingest-echo answers value+1, on the first answer and on replays, and changes nothing else:
+// the stored record keeps the value sent, and the rest of the answer is what a healthy server says.
+func TestIngestEchoFault(t *testing.T) {
+	for _, rateLimit := range []bool{false, true} {
+		h := start(t, Config{Customers: 2, RateLimit: rateLimit})
+		post := func(key string, value float64) resp {
+			return h.do("POST", "/api/usage", fmt.Sprintf(`{"customer_id":%q,"meter_code":%q,"value":%v,"recorded_at":"2026-01-02T03:04:05.678Z","idempotency_key":%q}`,
+				h.fx.CustomerID, h.fx.MeterCode, value, key), h.key())
+		}
+		stored := func(key string) float64 {
+			recs := h.s.st.usage.records(h.fx.orgID, key)
+			if len(recs) != 1 {
+				t.Fatalf("limiter %v: %d records for %s", rateLimit, len(recs), key)
+			}
+			return recs[0].Value
+		}
+		key := uniqueKey("echo")
+		first := post(key, 2.5).json(t)
+		healthyReplay := post(key, 2.5).json(t)
+		if first["value"] != 2.5 || healthyReplay["value"] != 2.5 {
+			t.Fatalf("limiter %v: healthy answers %v %v", rateLimit, first, healthyReplay)
+		}
+
+		h.s.SetFaults(FaultIngestEcho)
+		replay := post(key, 2.5).json(t)
+		if replay["value"] != 3.5 || stored(key) != 2.5 {
+			t.Fatalf("limiter %v: replay says %v (stored %v), want 3.5 said and 2.5 stored", rateLimit, replay["value"], stored(key))
+		}
+		delete(replay, "value")
+		delete(healthyReplay, "value")
+		if !reflect.DeepEqual(replay, healthyReplay) {
+			t.Fatalf("limiter %v: ingest-echo changed more than the value:\n%v\n%v", rateLimit, replay, healthyReplay)
+		}
+		for _, v := range []float64{-1, 0, 7, 1e300} {
+			k := uniqueKey("echo-new")
+			r := post(k, v)
+			wantStatus(t, r, 200)
+			got := r.json(t)
+			want := v + 1
+			if v == 1e300 {
+				want = math.Nextafter(v, 0) // +1 would not change it
+			}
+			if got["value"] != want || stored(k) != v || got["idempotency_key"] != k || got["customer_id"] != h.fx.CustomerID ||
+				got["meter_code"] != h.fx.MeterCode || got["recorded_at"] != "2026-01-02T03:04:05.678Z" {
+				t.Fatalf("limiter %v: value %v answered %v (stored %v)", rateLimit, v, got, stored(k))
+			}
+		}
+		// Refusals are not answers that echo anything: unchanged.
+		wantEnvelope(t, h.do("POST", "/api/usage", usageBody(h.fx.CustomerID, "nope", uniqueKey("x")), h.key()), 400, "validation_error", "meter", "invalid_meter")
+
+		h.s.SetFaults()
+		if r := post(key, 2.5).json(t); r["value"] != 2.5 {
+			t.Fatalf("limiter %v: healthy again, replay says %v", rateLimit, r["value"])
+		}
+	}
+}
+
+// holdIngest holds the next POST /api/usage that gets past the limiter until release is called; held carries its
+// answer.
+func holdIngest(t *testing.T, h *harness) (release func(), held <-chan resp) {
+	t.Helper()
+	entered, gate := make(chan struct{}), make(chan struct{})
+	var first atomic.Bool
+	h.s.ingestHook = func() {
+		if first.CompareAndSwap(false, true) {
+			close(entered)
+			<-gate
+		}
+	}
+	ch := make(chan resp, 1)
+	go func() { ch <- h.ingest(uniqueKey("held")) }()
+	select {
+	case <-entered:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the held ingest never reached the handler")
+	}
+	return func() { close(gate) }, ch
+}
+
+// TestLimiterNoRetryAfterFault: limiter-no-retry-after switches Valora's limiter on, whether Config.RateLimit is
+// set or not, and its 429s (lock and bucket) keep X-Rate-Limited-Reason and their bodies but carry no Retry-After.
+func TestLimiterNoRetryAfterFault(t *testing.T) {
+	for _, rateLimit := range []bool{false, true} {
+		h := start(t, Config{Customers: 2, RateLimit: rateLimit})
+		// Healthy: the limiter is on only with RateLimit, and then its refusals say Retry-After: 1.
+		release, held := holdIngest(t, h)
+		r := h.ingest(uniqueKey("second"))
+		release()
+		wantStatus(t, <-held, 200)
+		if rateLimit {
+			wantEnvelope(t, r, 429, "rate_limited", "", "")
+			if r.header.Get("Retry-After") != "1" {
+				t.Fatalf("healthy limiter refusal without Retry-After: %v", r.header)
+			}
+		} else {
+			wantStatus(t, r, 200)
+		}
+
+		h.s.SetFaults(FaultLimiterNoRetryAfter)
+		h.s.limiter.reset()
+		release, held = holdIngest(t, h)
+		// Same (customer, meter) while the first is in flight: the lock's 429, same idempotency key or not.
+		for _, key := range []string{uniqueKey("lock"), uniqueKey("lock")} {
+			r := h.ingest(key)
+			wantEnvelope(t, r, 429, "rate_limited", "", "")
+			if _, has := r.header["Retry-After"]; has || r.header.Get("X-Rate-Limited-Reason") != "customer-meter-concurrency" {
+				t.Fatalf("limiter %v: lock refusal headers %v, want the reason and no Retry-After", rateLimit, r.header)
+			}
+		}
+		release()
+		wantStatus(t, <-held, 200)
+		h.s.ingestHook = nil
+		wantStatus(t, h.ingest(uniqueKey("after")), 200) // the lock is released after the request, as in Valora
+
+		// The buckets are Valora's: the endpoint burst of 30, then its 429 and body, without Retry-After.
+		h.s.limiter.reset()
+		var refusal *resp
+		accepted := 0
+		t0 := time.Now()
+		for i := 0; i < 200 && refusal == nil; i++ {
+			r := h.ingest(uniqueKey("bucket"))
+			switch r.status {
+			case 200:
+				accepted++
+			case 429:
+				refusal = &r
+			default:
+				t.Fatalf("status %d: %s", r.status, r.body)
+			}
+		}
+		// The burst of 30, plus what the bucket refilled at 15/s meanwhile (a slow machine refills more).
+		if most := 30 + int(math.Ceil(15*time.Since(t0).Seconds())); refusal == nil || accepted < 30 || accepted > most {
+			t.Fatalf("limiter %v: %d accepted before a refusal (%v), want the endpoint burst of 30 (at most %d with the refill)",
+				rateLimit, accepted, refusal != nil, most)
+		}
+		var body map[string]any
+		if err := json.Unmarshal(refusal.body, &body); err != nil {
+			t.Fatal(err)
+		}
+		if _, has := refusal.header["Retry-After"]; has || refusal.header.Get("X-Rate-Limited-Reason") != "endpoint-rate" ||
+			body["error"] != "usage_limit_reached" || body["limit"] != float64(30) {
+			t.Fatalf("limiter %v: bucket refusal %v %s", rateLimit, refusal.header, refusal.body)
+		}
+
+		// With limiter-strict too, the strict limits refuse, still without Retry-After.
+		h.s.SetFaults(FaultLimiterStrict, FaultLimiterNoRetryAfter)
+		h.ingest(uniqueKey("strict"))
+		if r := h.ingest(uniqueKey("strict")); r.status != 429 || r.header.Get("Retry-After") != "" {
+			t.Fatalf("limiter %v: strict + no-retry-after answered %d %v", rateLimit, r.status, r.header)
+		}
+
+		// Healthy again: off without RateLimit; with it, Retry-After is back.
+		h.s.SetFaults()
+		h.s.limiter.reset()
+		release, held = holdIngest(t, h)
+		r = h.ingest(uniqueKey("again"))
+		release()
+		wantStatus(t, <-held, 200)
+		h.s.ingestHook = nil
+		if rateLimit {
+			if r.status != 429 || r.header.Get("Retry-After") != "1" {
+				t.Fatalf("healthy again: %d %v", r.status, r.header)
+			}
+		} else {
+			wantStatus(t, r, 200)
+		}
+	}
 }

@@ -466,7 +466,7 @@ func TestWebhookOrgResolution(t *testing.T) {
 }
 
 // adyenBody is a notification with the given items; sign sets each item's hmacSignature with hexKey.
-func adyenBody(t *testing.T, hexKey string, sign bool, items ...adyenItem) []byte {
+func adyenBody(t testing.TB, hexKey string, sign bool, items ...adyenItem) []byte {
 	t.Helper()
 	type wrapper struct {
 		Item adyenItem `json:"NotificationRequestItem"`
@@ -569,4 +569,78 @@ func TestBraintreeWebhookIsUnreachable(t *testing.T) {
 	threeParts := `"&bt_signature=a|b|c&bt_payload=` + url.QueryEscape(btPayload) + `&"`
 	wantEnvelope(t, h.do("POST", "/api/payments/webhooks/braintree", threeParts, nil), 400, "validation_error", "signature", "invalid_signature")
 	wantEnvelope(t, h.do("POST", "/api/payments/webhooks/braintree", `{"a":1}`, nil), 400, "validation_error", "payload", "invalid_payload")
+}
+
+// TestWebhookDuplicateRefusedFault: a delivery whose provider event id is already stored, whether processed or
+// racing its first delivery, is answered 409 with the conflict envelope and changes nothing; a first delivery is
+// answered and processed as by a healthy server.
+func TestWebhookDuplicateRefusedFault(t *testing.T) {
+	h := start(t, Config{Customers: 3})
+	const conflict = `{"error":{"type":"conflict","message":"conflict"}}`
+	h.s.SetFaults(FaultWebhookDuplicateRefused)
+
+	ev := stripeEvent(t, "charge.succeeded", "evt_conflict", h.fx.CustomerID, 700)
+	r := h.postStripe(ev, h.fx.WebhookSecret)
+	if r.status != 200 || string(r.body) != `{"status":"ok"}` {
+		t.Fatalf("first delivery: %d %s", r.status, r.body)
+	}
+	for i := 0; i < 2; i++ {
+		r := h.postStripe(ev, h.fx.WebhookSecret)
+		wantEnvelope(t, r, 409, "conflict", "", "")
+		if string(r.body) != conflict {
+			t.Fatalf("replay body %s, want %s", r.body, conflict)
+		}
+	}
+	if got := h.settle(h.fx.CustomerID, -700); got != -700 {
+		t.Fatalf("balance %d, want -700: one payment", got)
+	}
+
+	// Concurrent first deliveries of a new event: one is processed and answered 200, every other one finds the id
+	// stored and is refused.
+	burst := stripeEvent(t, "charge.succeeded", "evt_conflict_burst", h.fx.CustomerID, 300)
+	statuses := map[int]int{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for i := 0; i < 10; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := h.postStripe(burst, h.fx.WebhookSecret)
+			mu.Lock()
+			statuses[r.status]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if statuses[200] != 1 || statuses[409] != 9 {
+		t.Fatalf("ten concurrent deliveries answered %v, want one 200 and nine 409", statuses)
+	}
+	if got := h.settle(h.fx.CustomerID, -1000); got != -1000 {
+		t.Fatalf("balance %d, want -1000", got)
+	}
+
+	// Distinct events are first deliveries: 200. An ignored type is never stored, so its replays stay 200.
+	wantStatus(t, h.postStripe(stripeEvent(t, "charge.succeeded", "evt_conflict_other", h.fx.CustomerID, 5), h.fx.WebhookSecret), 200)
+	ignored := stripeEvent(t, "customer.created", "evt_conflict_ignored", h.fx.CustomerID, 5)
+	wantStatus(t, h.postStripe(ignored, h.fx.WebhookSecret), 200)
+	wantStatus(t, h.postStripe(ignored, h.fx.WebhookSecret), 200)
+	// A bad signature is refused before the event id is looked at.
+	wantEnvelope(t, h.postStripe(ev, "whsec_wrong"), 400, "validation_error", "signature", "invalid_signature")
+	// Adyen's event ids (<pspReference>_<eventCode>) the same way.
+	adyen := adyenBody(t, h.fx.AdyenHMACKey, true, adyenAuthorisation(h.fx.CustomerID, "PSP-CONFLICT", 50))
+	wantStatus(t, h.do("POST", "/api/payments/webhooks/adyen", string(adyen), nil), 200)
+	wantEnvelope(t, h.do("POST", "/api/payments/webhooks/adyen", string(adyen), nil), 409, "conflict", "", "")
+	if got := h.settle(h.fx.CustomerID, -1055); got != -1055 {
+		t.Fatalf("balance %d, want -1055", got)
+	}
+
+	// Healthy again: the stored events' replays are answered 200 and still change nothing.
+	h.s.SetFaults()
+	for _, payload := range [][]byte{ev, burst} {
+		wantStatus(t, h.postStripe(payload, h.fx.WebhookSecret), 200)
+	}
+	wantStatus(t, h.do("POST", "/api/payments/webhooks/adyen", string(adyen), nil), 200)
+	if got := h.settle(h.fx.CustomerID, -1055); got != -1055 {
+		t.Fatalf("balance %d after healthy replays, want -1055", got)
+	}
 }

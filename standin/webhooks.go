@@ -417,11 +417,16 @@ func (s *Server) processPayment(ev *paymentEventData) *apiError {
 	}
 	ps := &s.st.payments
 	ps.mu.Lock()
-	if !s.faults.has(FaultWebhookReplay) {
-		if e := ps.events[key]; e != nil && e.Processed {
-			ps.mu.Unlock()
-			return nil
-		}
+	stored := ps.events[key]
+	if stored != nil && s.faults.has(FaultWebhookDuplicateRefused) {
+		// The event id is already stored, processed or (in Valora) a first delivery still in flight: refused
+		// as a conflict, where Valora answers 200. Nothing is processed again.
+		ps.mu.Unlock()
+		return errConflict
+	}
+	if stored != nil && stored.Processed && !s.faults.has(FaultWebhookReplay) {
+		ps.mu.Unlock()
+		return nil
 	}
 	ps.events[key] = &paymentEvent{OrgID: ev.orgID, Processed: true}
 	ps.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -187,9 +188,14 @@ func TestListFaults(t *testing.T) {
 		}
 		out := stdout.String()
 		for _, f := range standin.Faults() {
-			if !strings.Contains(out, string(f.Name)) || !strings.Contains(out, f.Scenarios[0]) {
-				t.Fatalf("%v: %s missing from\n%s", args, f.Name, out)
+			line := string(f.Name) + strings.Repeat(" ", 2)
+			if !strings.Contains(out, "\n"+line) || !strings.Contains(out, "  "+f.Invariant+"\n") {
+				t.Fatalf("%v: %s or its invariant missing from\n%s", args, f.Name, out)
 			}
+		}
+		// The scenarios that catch a fault are the catalogue's business: the listing points there and names none.
+		if strings.Contains(out, "CAUGHT BY") || !strings.Contains(out, "scenarios/lib/catalog.ts") || !strings.Contains(out, "dist/catalog.json") {
+			t.Fatalf("%v: the listing should point at the catalogue instead of naming scenarios:\n%s", args, out)
 		}
 		if !strings.Contains(out, "Braintree signature check never runs") {
 			t.Fatalf("%v: no Braintree note in\n%s", args, out)
@@ -200,7 +206,7 @@ func TestListFaults(t *testing.T) {
 		t.Fatalf("-h: %d %s", code, stdout.String())
 	}
 	for _, want := range []string{"-env-file", "-rollup-interval", "default 1m", "-max-body-bytes", "413", "default 0: no cap",
-		"-read-header-timeout", "default 10s", "Braintree"} {
+		"-read-header-timeout", "default 10s", "Braintree", "every N-th request, N = round(1/R)", "default 0.1: every 10th"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("-h does not mention %q:\n%s", want, stdout.String())
 		}
@@ -227,8 +233,8 @@ func TestFlagsReachConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.cfg.RollupInterval != time.Minute || o.cfg.MaxBodyBytes != 0 || o.cfg.ReadHeaderTimeout != 10*time.Second {
-		t.Fatalf("defaults %+v: want Valora's 1m tick, no body cap, 10s header timeout", o.cfg)
+	if o.cfg.RollupInterval != time.Minute || o.cfg.MaxBodyBytes != 0 || o.cfg.ReadHeaderTimeout != 10*time.Second || o.cfg.ErrorRate != 0.1 {
+		t.Fatalf("defaults %+v: want Valora's 1m tick, no body cap, 10s header timeout, error rate 0.1", o.cfg)
 	}
 
 	// The body cap is in force on the running server, unauthenticated webhook route included.
@@ -248,6 +254,51 @@ func TestFlagsReachConfig(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != 413 || !strings.Contains(string(body), `"type":"payload_too_large"`) {
 		t.Fatalf("over the cap: %d %s", res.StatusCode, body)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+}
+
+// TestErrorRateFlag: -error-rate 0.3 makes the errors-5xx fault fail every third request (round(1/0.3) = 3),
+// exactly, on the running server; /health is neither failed nor counted.
+func TestErrorRateFlag(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	first, sc, done := started(t, ctx, "-addr", "127.0.0.1:0", "-customers", "1", "-quiet", "-faults", "errors-5xx", "-error-rate", "0.3")
+	env := map[string]string{}
+	for len(env) < len(standin.EnvKeys()) && sc.Scan() {
+		k, v, _ := strings.Cut(strings.TrimPrefix(sc.Text(), "export "), "=")
+		env[k] = strings.Trim(v, "'")
+	}
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	base := strings.TrimPrefix(first, "valora-standin listening on ")
+	var got []int
+	for i := 0; i < 9; i++ {
+		req, _ := http.NewRequest("GET", base+"/api/customers?page_size=1", nil)
+		req.Header.Set("Authorization", "Bearer "+env["API_KEY"])
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		got = append(got, res.StatusCode)
+		health, err := http.Get(base + "/health")
+		if err != nil {
+			t.Fatal(err)
+		}
+		health.Body.Close()
+		if health.StatusCode != 200 {
+			t.Fatalf("/health answered %d under errors-5xx", health.StatusCode)
+		}
+	}
+	want := []int{200, 200, 500, 200, 200, 500, 200, 200, 500}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("statuses %v, want %v (every third request fails)", got, want)
 	}
 	cancel()
 	if code := <-done; code != 0 {
