@@ -17,7 +17,8 @@ func snowflake(c call) sobek.Value {
 func decodeSnowflake(c call) sobek.Value {
 	v := c.required(0)
 	if sobek.IsNumber(v) || sobek.IsBigInt(v) {
-		c.typeError("pass the id as a decimal string, got %s (snowflakes exceed 2^53 and lose digits as numbers)", typeName(v))
+		c.typeError("%s must be a decimal string, got %s (snowflakes exceed 2^53 and lose digits as numbers)",
+			c.label(0), typeName(v))
 	}
 	parsed, err := ids.ParseID(c.str(0))
 	if err != nil {
