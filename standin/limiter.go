@@ -19,13 +19,19 @@ type limits struct {
 	epRate, epBurst   float64
 	lockTTL           time.Duration
 	holdLock          bool // keep the lock until it expires instead of releasing it after the request
+	// lockedWork is how long the ingest handler holds the per-(customer, meter) lock at least. Valora's handler
+	// does its database round trips (idempotency lookup, subscription, insert) under the lock, so identical posts
+	// sent together meet it held and get 429; the in-memory handler alone answers too fast for any to overlap.
+	lockedWork time.Duration
 }
 
 var (
 	// Valora's defaults: USAGE_INGEST_ORG_RATE/BURST 25/50, ENDPOINT 15/30, concurrency TTL 3 s.
-	valoraLimits = limits{orgRate: 25, orgBurst: 50, epRate: 15, epBurst: 30, lockTTL: 3 * time.Second}
+	valoraLimits = limits{orgRate: 25, orgBurst: 50, epRate: 15, epBurst: 30, lockTTL: 3 * time.Second,
+		lockedWork: 5 * time.Millisecond}
 	// FaultLimiterStrict: far below any rate the suite sends, and the per-(customer, meter) lock outlives the request.
-	strictLimits = limits{orgRate: 1, orgBurst: 1, epRate: 1, epBurst: 1, lockTTL: time.Second, holdLock: true}
+	strictLimits = limits{orgRate: 1, orgBurst: 1, epRate: 1, epBurst: 1, lockTTL: time.Second, holdLock: true,
+		lockedWork: 5 * time.Millisecond}
 )
 
 // usageLimiter is the in-memory equivalent of Valora's Redis token buckets and SET NX lock.
@@ -209,6 +215,9 @@ func (s *Server) withUsageLimiter(h hfunc) hfunc {
 			}
 			if !lim.lim.holdLock {
 				defer lim.release(k, token)
+			}
+			if d := lim.lim.lockedWork; d > 0 {
+				defer time.Sleep(time.Until(now.Add(d)))
 			}
 		}
 		h(w, r, rc)
