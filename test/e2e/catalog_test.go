@@ -188,3 +188,42 @@ func (r *runReport) hasThreshold(key string) bool {
 	}
 	return json.Unmarshal(r.metrics[key], &md) == nil && len(md.Thresholds) > 0
 }
+
+// TestReadmeFaultTable: the README's fault table names every fault of the catalogue with exactly what it must trip.
+func TestReadmeFaultTable(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{}
+	for _, m := range regexp.MustCompile("(?m)^\\| (`[a-z0-9-]+`|\\(none: healthy\\)) \\| [^|]* \\| (.*) \\|$").
+		FindAllStringSubmatch(string(raw), -1) {
+		rows[strings.Trim(m[1], "`")] = m[2]
+	}
+	order := append(suiteScenarios(), "smoke", "provision")
+	for fault, row := range cat.Faults {
+		var cells []string
+		for _, s := range order {
+			trips, ok := row[s]
+			if !ok {
+				continue
+			}
+			quoted := make([]string, len(trips))
+			for i, tr := range trips {
+				quoted[i] = "`" + tr + "`"
+			}
+			cell := "`" + s + "`: " + strings.Join(quoted, ", ")
+			if fault == healthy {
+				cell += " (ACCEPTED)"
+			}
+			cells = append(cells, cell)
+		}
+		key := fault
+		if fault == healthy {
+			key = "(none: healthy)"
+		}
+		if got, want := rows[key], strings.Join(cells, "; "); got != want {
+			t.Errorf("README fault table, %s:\n got  %s\n want %s", key, got, want)
+		}
+	}
+}
