@@ -15,6 +15,7 @@ import (
 const (
 	maxSafeInteger = 1<<53 - 1
 	maxUnixSeconds = 253402300799 // 9999-12-31T23:59:59Z: anything later is a mistake, not a timestamp
+	maxListItems   = 100_000      // secrets, Set-Cookie values or tokens: more is a mistake (and a sparse array of 2^32-1 would take forever)
 )
 
 // call is one call from JavaScript into an export: the runtime, the VU's instance, the export's declaration
@@ -149,7 +150,10 @@ func (c call) readStrings(label string, v sobek.Value) []string {
 		c.typeError("%s must be a string or an array of strings, got %s", label, typeName(v))
 	}
 	n := obj.Get("length").ToInteger()
-	out := make([]string, 0, n)
+	if n > maxListItems {
+		c.typeError("%s must hold at most %d strings, got an array of %d", label, maxListItems, n)
+	}
+	out := make([]string, 0, min(n, 64))
 	for idx := range n {
 		item := obj.Get(strconv.FormatInt(idx, 10))
 		if !sobek.IsString(item) {

@@ -179,6 +179,8 @@ func TestArgumentErrors(t *testing.T) {
 		`valora.signStripe(new Uint8Array(2), {secret: "k"})`:                        {"TypeError", "got an instance of Uint8Array"},
 		`valora.signStripe("x", {secret: [1]})`:                                      {"TypeError", "item 0 is a number"},
 		`valora.instanceShare(10n)`:                                                  {"TypeError", "got a bigint"},
+		`valora.stripeSignatureHeader("x", new Array(4294967295))`:                   {"TypeError", "at most 100000 strings"},
+		`valora.revokeSessions({databaseUrl: "postgres://x", tokens: [1]})`:          {"TypeError", `option "tokens" must hold only strings; item 0 is a number`},
 		`valora.signAdyen('{"notificationItems":[{"NotificationRequestItem":{"amount":{"value":"1"}}}]}', {hmacKey: "00"})`: {
 			"TypeError", `argument "payload"`, "amount.value is a JSON string, it must be a number"},
 	}
