@@ -14,7 +14,10 @@ import (
 //
 // Subscribing does not take the signals from k6: Go delivers a signal to every channel subscribed to it, so
 // k6's own handler still stops the test (and a second signal still ends k6 at once). The channel holds the
-// first signal until runStatus looks; later ones add nothing.
+// first signal until runStatus looks; later ones add nothing. What a subscription does change is the moments
+// when k6 has no handler of its own: between the first VU's init and k6 trapping signals (it does before
+// initialising the other VUs), and after k6 lets go of them, while the end-of-test summary is written. There
+// a SIGINT or SIGTERM no longer ends the process at once; it is recorded and k6 carries on to its end.
 type runState struct {
 	notify func(chan<- os.Signal, ...os.Signal)
 
