@@ -96,7 +96,7 @@ $(GOSECAUDIT): tools/go.mod tools/gosecaudit/main.go
 
 lint: $(XK6) $(GOSEC) $(GOSECAUDIT) ## xk6 lint --preset strict (but vulnerability, versions); gosec findings held against tools/gosec.json
 	$(GOSECAUDIT) -gosec $(GOSEC) -conf tools/gosec.json -dir .
-	PATH="$(CURDIR)/tools/lint-path:$$PATH" $(XK6) lint --preset strict --disable $(LINT_DISABLE) .
+	PATH="$$(pwd)/tools/lint-path:$$PATH" $(XK6) lint --preset strict --disable $(LINT_DISABLE) .
 
 SOURCE_ARCHIVE ?= .cache/valora-k6-source.tar.gz
 
