@@ -264,3 +264,19 @@ func TestLimiterExplainsIngestLoad(t *testing.T) {
 		t.Errorf("the output must name the limiter that answered and say the threshold fails by design:\n%s", res.output)
 	}
 }
+
+// TestBarrierTimeoutIsNotChecked: k6's --vus/--iterations replace the scenario with fewer VUs than BURST_VUS, so
+// the burst's barrier times out. The posts were never simultaneous: the burst invariants are NOT CHECKED, never
+// HELD, and the run is INCOMPLETE.
+func TestBarrierTimeoutIsNotChecked(t *testing.T) {
+	env := server(t, standin.Config{})
+	res := runK6Args(t, scenario("ingest_burst"), []string{"--vus", "2", "--iterations", "2"}, env, quick)
+	if res.code != 110 || res.report == nil || res.report.Verdict != "INCOMPLETE" {
+		t.Fatalf("want INCOMPLETE (110) when the barrier times out:\n%s", res)
+	}
+	for _, name := range []string{"burst_no_5xx", "burst_accepted", "burst_same_record"} {
+		if r, _ := res.report.invariant(name); r.Status != "not checked" || !strings.Contains(r.Note, "barrier timed out") {
+			t.Errorf("%s: want NOT CHECKED because the barrier timed out, got %+v", name, r)
+		}
+	}
+}
