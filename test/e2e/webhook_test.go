@@ -48,7 +48,9 @@ func TestWebhookEffectWaitsForTheRollup(t *testing.T) {
 		t.Errorf("no webhook_effect_latency trend in the summary")
 	}
 
-	res = runK6(t, scenario("webhook_idempotency"), env, quick, map[string]string{"WEBHOOK_BALANCE_TIMEOUT": "1s"})
+	// A rollup that ticks only after the run has ended, and a wait shorter than the tick.
+	_, slow := standintest.Start(t, standin.Config{RollupInterval: time.Minute})
+	res = runK6(t, scenario("webhook_idempotency"), slow, quick, map[string]string{"WEBHOOK_BALANCE_TIMEOUT": "2s"})
 	if res.code != 110 || res.report == nil || res.report.Verdict != "INCOMPLETE" {
 		t.Fatalf("want INCOMPLETE (110) when the balance cannot move in time:\n%s", res)
 	}
