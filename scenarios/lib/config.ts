@@ -1,6 +1,7 @@
 // The one place environment variables are read. Every variable is declared once (VARIABLES: name, kind, default,
 // bounds, whether it is a secret) and parsed once, at init, into a typed value; a bad value stops the run before
 // any VU starts (exit 107) with one line naming each variable and what was wrong with it.
+import secrets from "k6/secrets";
 import { isInvariantName, type InvariantName } from "./catalog";
 import { ORIGINAL, VARIABLES, type VarSpec } from "./variables";
 
@@ -84,6 +85,32 @@ function shownSeconds(s: number): string {
   return s >= 60 && s % 60 === 0 ? `${s / 60}m` : `${s}s`;
 }
 
+/**
+ * The secret variables as k6's secret sources give them (`--secret-source=file=…`; k6 then redacts their values
+ * from its own logs too). A secret no source has falls back to the environment variable of the same name, as in
+ * the original suite. Read once per VU, at init.
+ */
+async function fromSecretSources(): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const v of VARIABLES) {
+    if (!v.secret) continue;
+    try {
+      const value = await secrets.get(v.name);
+      if (typeof value === "string" && value.trim() !== "") out[v.name] = value;
+    } catch (_) {
+      // No secret source configured, or none holds this name: the environment variable is used.
+    }
+  }
+  return out;
+}
+
+const sourced: Record<string, string> = await fromSecretSources();
+
+/** A variable's raw value: a secret from k6's secret sources if one has it, else the environment. */
+function lookup(name: string): string | undefined {
+  return sourced[name] ?? __ENV[name];
+}
+
 class Reader {
   readonly problems: string[] = [];
   readonly unset = new Set<string>();
@@ -96,7 +123,7 @@ class Reader {
 
   /** The trimmed value, or undefined when unset or blank (the original suite treated "" as unset). */
   raw(name: string): string | undefined {
-    const v = __ENV[name];
+    const v = lookup(name);
     if (v === undefined) {
       this.unset.add(name);
       return undefined;
@@ -277,7 +304,7 @@ class Reader {
       this.problems.push(`${name}: not JSON (it must be the raw webhook body, exactly as signed)`);
     }
     // The raw string is what gets sent: re-serialising it would break its signature.
-    return __ENV[name] ?? "";
+    return lookup(name) ?? "";
   }
 
   hex(name: string): string {
@@ -430,7 +457,7 @@ export function secretValues(): string[] {
   const out: string[] = [...extraSecrets];
   for (const v of VARIABLES) {
     if (!v.secret) continue;
-    const val = __ENV[v.name];
+    const val = lookup(v.name);
     if (val !== undefined && val.trim() !== "") out.push(val.trim());
   }
   // The original default key is a credential too.

@@ -191,3 +191,39 @@ func TestReportsKeepSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestSecretSource: the secrets can come from k6's own secret sources (here `--secret-source=file=…`) instead of
+// the environment; the run works on them, and they appear in no output and no report.
+func TestSecretSource(t *testing.T) {
+	env := server(t, standin.Config{AdminPassword: "pw-Source-canary-9"})
+	var file strings.Builder
+	plain := map[string]string{}
+	for k, v := range env {
+		plain[k] = v
+	}
+	for _, key := range []string{"API_KEY", "ADMIN_PASSWORD", "WEBHOOK_SECRET", "ADYEN_HMAC_KEY"} {
+		fmt.Fprintf(&file, "%s=%s\n", key, env[key])
+		plain[key] = "" // not in the environment: only the secret source has it
+	}
+	path := filepath.Join(t.TempDir(), "secrets.txt")
+	if err := os.WriteFile(path, []byte(file.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res := runK6Args(t, scenario("smoke"), []string{"--secret-source=file=" + path}, plain, quick)
+	if res.code != 0 {
+		t.Fatalf("smoke with its secrets from a secret source failed:\n%s", res)
+	}
+	texts := map[string]string{"output": res.output}
+	entries, _ := os.ReadDir(res.reports)
+	for _, e := range entries {
+		raw, _ := os.ReadFile(filepath.Join(res.reports, e.Name()))
+		texts[e.Name()] = string(raw)
+	}
+	for _, key := range []string{"API_KEY", "ADMIN_PASSWORD", "WEBHOOK_SECRET", "ADYEN_HMAC_KEY"} {
+		for name, text := range texts {
+			if strings.Contains(text, env[key]) {
+				t.Errorf("%s from the secret source appears in %s", key, name)
+			}
+		}
+	}
+}
