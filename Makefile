@@ -136,9 +136,9 @@ BENCH_TS := $(shell find bench/js -name '*.ts' 2>/dev/null)
 bench-deps: ## Install wrk and gnuplot (Debian) if missing: the benchmarks need them
 	./bench/install-deps.sh
 
-bench/dist/.stamp: $(BENCH_TS) $(TS_SOURCES) bench/bundle.mjs node_modules/.stamp
+bench/dist/.stamp: $(BENCH_TS) $(TS_SOURCES) build/bundle.mjs node_modules/.stamp
 	@rm -rf bench/dist
-	node bench/bundle.mjs
+	node build/bundle.mjs bench
 	@touch $@
 
 bench: bench-deps build $(STANDIN) bench/dist/.stamp ## Benchmarks side by side (~30 min, best on an idle machine): BENCHMARKS.md, bench/scaling.png

@@ -1,41 +1,12 @@
-// Usage ingest burst: BURST_VUS VUs post the same event (one idempotency key) at the same instant. No 5xx; a 429 is
-// retried after its Retry-After, as a real client would, so this also holds with Valora's limiter on; in the end
-// every VU must hold the same record id.
-import { cfg } from "./lib/config";
-import {
-  BURST_INVARIANTS,
-  burstIteration,
-  burstSetup,
-  burstThresholds,
-  ingestPreflight,
-  type BurstData,
-  limiterNotes,
-} from "./lib/ingest";
-import { invariantThresholds, type NotChecked } from "./lib/invariants";
-import { scenarioOptions } from "./lib/options";
-import { report, type SummaryData } from "./lib/summary";
-import { finish, refuseUnsoundFlags } from "./lib/verdict";
+// ingest_burst: BURST_VUS VUs post one event at the same instant; no 5xx, every post accepted (429s retried), one
+// record id in the end. The plan is suite/ingest_burst.ts.
+import { plan } from "./framework/scenario";
+import { ingestBurst } from "./suite/ingest_burst";
 
-export const options = scenarioOptions(
-  { ingest_burst: { executor: "per-vu-iterations", vus: cfg.burstVus, iterations: 1, maxDuration: "30s" } },
-  { ...burstThresholds(), ...invariantThresholds(BURST_INVARIANTS) },
-);
+const p = plan(ingestBurst);
 
-export function setup(): BurstData & { notChecked: NotChecked } {
-  refuseUnsoundFlags();
-  const burst = burstSetup(cfg.burstVus);
-  ingestPreflight();
-  return { ...burst, notChecked: {} };
-}
-
-export default function (d: BurstData): void {
-  burstIteration(d, cfg.burstVus);
-}
-
-export function teardown(d: unknown): void {
-  finish("ingest_burst", d);
-}
-
-export function handleSummary(data: SummaryData): Record<string, string> {
-  return report("ingest_burst", data, { notes: limiterNotes("ingest_burst") });
-}
+export const options = p.options;
+export const setup = p.setup;
+export default p.run;
+export const teardown = p.teardown;
+export const handleSummary = p.handleSummary;

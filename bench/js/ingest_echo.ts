@@ -2,11 +2,11 @@
 // accepted answer (JSON.parse, six fields compared, one tagged check). ingest_load adds the accepted counter
 // and the cross-VU firstSeen check on top of this.
 import * as valora from "k6/x/valora";
-import { cfg } from "../../scenarios/lib/config";
-import { checkEcho, postUsage, usagePayload } from "../../scenarios/lib/ingest";
+import { ingestLoadConfig as cfg } from "../../scenarios/suite/ingest_load";
+import { checkEcho, postUsage, usagePayload } from "../../scenarios/suite/usage";
 
 export const options = {
-  scenarios: { ingest_load: { executor: "constant-vus", vus: cfg.ingestVus, duration: cfg.ingestDuration } },
+  scenarios: { ingest_load: { executor: "constant-vus", vus: cfg.INGEST_VUS, duration: cfg.INGEST_DURATION } },
 };
 
 export default function (): void {

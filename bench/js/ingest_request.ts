@@ -2,11 +2,11 @@
 // request exactly as ingest_load sends it (payload, key from k6/x/valora, api() headers and tags, the 2xx-or-429
 // response callback, the Retry-After check), and nothing done with the answer.
 import * as valora from "k6/x/valora";
-import { cfg } from "../../scenarios/lib/config";
-import { postUsage, usagePayload } from "../../scenarios/lib/ingest";
+import { ingestLoadConfig as cfg } from "../../scenarios/suite/ingest_load";
+import { postUsage, usagePayload } from "../../scenarios/suite/usage";
 
 export const options = {
-  scenarios: { ingest_load: { executor: "constant-vus", vus: cfg.ingestVus, duration: cfg.ingestDuration } },
+  scenarios: { ingest_load: { executor: "constant-vus", vus: cfg.INGEST_VUS, duration: cfg.INGEST_DURATION } },
 };
 
 export default function (): void {

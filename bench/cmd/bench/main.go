@@ -226,7 +226,7 @@ func (h *harness) preflight(run map[string]bool) error {
 	need("dist/ingest_load.js", "make build")
 	need(".bin/valora-standin", "make standin")
 	for _, f := range []string{"sign", "ids", "ingest_request", "ingest_echo"} {
-		need("bench/dist/"+f+".js", "node bench/bundle.mjs")
+		need("bench/dist/"+f+".js", "node build/bundle.mjs bench")
 	}
 	for _, tool := range []string{"wrk", "gnuplot", "go", "make", "git"} {
 		if !run["limit"] && tool == "wrk" {

@@ -11,15 +11,14 @@
 // An invalid configuration stops the run before it starts: exit 107, with no verdict.
 import exec from "k6/execution";
 import * as valora from "k6/x/valora";
-import { conditionalReason, invariantsOf, KNOWN_VALORA_DEFECTS, type InvariantName, type ScenarioName } from "./catalog";
 import { cfg } from "./config";
-import { runtimeNote, tally, type NotChecked } from "./invariants";
+import { DEFINED, runtimeNote, tally, type NotChecked } from "./invariants";
 import { error } from "./log";
 
 export type Status = "held" | "violated" | "accepted" | "not checked" | "not visible";
 
 export interface InvariantResult {
-  name: InvariantName;
+  name: string;
   status: Status;
   passes: number;
   fails: number;
@@ -48,14 +47,14 @@ export interface RunFacts {
   /** Reasons known at setup, from the setup data. */
   notChecked: NotChecked;
   /** Invariants another instance of a split run checks: this one runs none of the VUs that check them. */
-  elsewhere: readonly InvariantName[];
+  elsewhere: readonly string[];
 }
 
 /** Setup data may carry `notChecked` (reasons) and `elsewhere` (invariants checked by other instances). */
 export function setupFacts(setupData: unknown): RunFacts {
   const d = setupData && typeof setupData === "object" ? (setupData as Record<string, unknown>) : undefined;
   const nc = d && d.notChecked && typeof d.notChecked === "object" ? (d.notChecked as NotChecked) : {};
-  const elsewhere = d && Array.isArray(d.elsewhere) ? (d.elsewhere as InvariantName[]) : [];
+  const elsewhere = d && Array.isArray(d.elsewhere) ? (d.elsewhere as string[]) : [];
   return { setupAborted: d === undefined, notChecked: nc, elsewhere };
 }
 
@@ -63,16 +62,16 @@ export function setupFacts(setupData: unknown): RunFacts {
  * In a split run (k6-operator), a scenario of `vus` VUs may have none on this instance: the invariants only its VUs
  * check are then checked by another instance, and are not missing here.
  */
-export function checkedElsewhere(vus: number, names: readonly InvariantName[]): InvariantName[] {
+export function checkedElsewhere(vus: number, names: readonly string[]): string[] {
   return valora.instanceShare(vus) === 0 ? [...names] : [];
 }
 
-export function acceptedNote(name: InvariantName): string {
-  const why = KNOWN_VALORA_DEFECTS[name];
+export function acceptedNote(name: string): string {
+  const why = DEFINED[name]?.knownDefect;
   return `accepted by ${cfg.acceptedBy[name] ?? "ACCEPT_VIOLATIONS"}${why ? `: a known Valora defect (${why})` : ""}`;
 }
 
-export function classify(name: InvariantName, o: Observation, facts: RunFacts): InvariantResult {
+export function classify(name: string, o: Observation, facts: RunFacts): InvariantResult {
   const r: InvariantResult = { name, status: "held", passes: o.passes, fails: o.fails, note: "", optional: false };
   const runtime = runtimeNote(name);
   if (o.fails > 0) {
@@ -92,7 +91,7 @@ export function classify(name: InvariantName, o: Observation, facts: RunFacts): 
   } else {
     r.status = "not checked";
     const setup = facts.notChecked[name];
-    const conditional = conditionalReason(name);
+    const conditional = DEFINED[name]?.conditional;
     if (facts.elsewhere.includes(name)) {
       r.note = "checked by another instance of this split run (this one runs none of the VUs that check it)";
       r.optional = true;
@@ -147,9 +146,9 @@ export function interruption(): string | null {
  * Every scenario's teardown ends here: the verdict from this process's tally. k6 sets the exit code of a FAILED run
  * itself (its thresholds); an INCOMPLETE run, or a FAILED one under --no-thresholds, is marked failed here (110).
  */
-export function finish(scenario: ScenarioName, setupData: unknown): Verdict {
+export function finish(invariants: readonly string[], setupData: unknown): Verdict {
   const facts = setupFacts(setupData);
-  const results = invariantsOf(scenario).map((n) => classify(n, tally(n), facts));
+  const results = invariants.map((n) => classify(n, tally(n), facts));
   const status = valora.runStatus();
   const v = verdictOf({ results, failedThresholds: [], interrupted: interruption(), setupAborted: facts.setupAborted });
   if (v.name === "INCOMPLETE" || (v.name === "FAILED" && !status.thresholds)) {

@@ -2,7 +2,6 @@
 // REPORT_DIR, <scenario>.summary.json, <scenario>.junit.xml and <scenario>.invariants.md. setup() data never
 // reaches any of them: k6 hands it over as `setup_data`, and it holds sessions and keys.
 import * as valora from "k6/x/valora";
-import { invariantsOf, type InvariantName, type ScenarioName } from "./catalog";
 import { cfg } from "./config";
 import { description } from "./invariants";
 import { redact } from "./log";
@@ -48,7 +47,7 @@ function setupFailed(data: SummaryData): boolean {
   return data.setup_data === undefined || data.setup_data === null;
 }
 
-export function invariantResults(data: SummaryData, names: readonly InvariantName[]): InvariantResult[] {
+export function invariantResults(data: SummaryData, names: readonly string[]): InvariantResult[] {
   const facts = setupFacts(data.setup_data);
   return names.map((name) => {
     const v = data.metrics[`checks{invariant:${name}}`]?.values ?? {};
@@ -267,8 +266,8 @@ export interface RunReport {
   invariants: InvariantResult[];
 }
 
-export function evaluate(data: SummaryData, scenario: ScenarioName): RunReport & { thresholds: ThresholdResult[] } {
-  const inv = invariantResults(data, invariantsOf(scenario));
+export function evaluate(data: SummaryData, invariants: readonly string[]): RunReport & { thresholds: ThresholdResult[] } {
+  const inv = invariantResults(data, invariants);
   const { setup_data: _dropped, ...clean } = data;
   const th = thresholdResults(clean as SummaryData);
   const failedThresholds = th.filter((t) => !t.ok && !isInvariantThreshold(t)).map((t) => `${t.metric}: ${t.expr}`);
@@ -277,8 +276,13 @@ export function evaluate(data: SummaryData, scenario: ScenarioName): RunReport &
 }
 
 /** handleSummary for a scenario: stdout always, the three report files when REPORT_DIR is set. */
-export function report(scenario: ScenarioName, data: SummaryData, extras: ReportExtras = {}): Record<string, string> {
-  const { verdict: v, invariants: inv, thresholds: th } = evaluate(data, scenario);
+export function report(
+  scenario: string,
+  invariants: readonly string[],
+  data: SummaryData,
+  extras: ReportExtras = {},
+): Record<string, string> {
+  const { verdict: v, invariants: inv, thresholds: th } = evaluate(data, invariants);
   const { setup_data: _dropped, ...clean } = data;
   const notes = extras.notes ?? [];
   const thresholdsOn = valora.runStatus().thresholds;

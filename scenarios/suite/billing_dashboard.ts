@@ -1,19 +1,34 @@
-// The admin billing dashboard: GET /admin/billing/customers and /admin/billing/cycles under a session, with bodies
-// of the documented shape (contract section 4), and /admin refusing a request without a valid session.
+// billing_dashboard: admin billing dashboard reads. DASHBOARD_VUS VUs for DASHBOARD_DURATION on
+// /admin/billing/customers and /admin/billing/cycles, with bodies of the documented shape (contract section 4).
+// Redirects are never followed, so an expired session fails loudly; setup proves the session first. The session
+// comes from ADMIN_SESSION, a login (ADMIN_EMAIL/ADMIN_PASSWORD, SESSION_PER_VU=true for one per VU) or the database
+// (ADMIN_DATABASE_URL, one minted per VU). A second k6 scenario checks that /admin refuses a request without one.
 import type { Threshold } from "k6/options";
-import { randomBytes } from "k6/crypto";
-import { admin, bodyJson, expect302, header, isObject, send, type AdminCredentials, type Response } from "./http";
-import { SCENARIO_INVARIANTS } from "./catalog";
-import { holds, type InvariantName } from "./invariants";
-import { excerpt, warnLimited } from "./log";
+import { variables } from "../framework/config";
+import { admin, bodyJson, isObject, type AdminCredentials, type Response } from "../framework/http";
+import { defineInvariants } from "../framework/invariants";
+import { excerpt, warnLimited } from "../framework/log";
+import { abort, assertReachable } from "../framework/preflight";
+import type { Scenario, SetupData } from "../framework/scenario";
+import { acquireAdmin, NO_ADMIN_REASON, releaseAdmin, vuCredentials, type AdminAuth } from "../framework/session";
+import { adminInvariants, adminRequiresSession } from "./admin";
+
+const v = variables("billing_dashboard", {
+  DASHBOARD_VUS: { kind: "int", def: 15, min: 1, max: 10000, doc: "VUs" },
+  DASHBOARD_DURATION: { kind: "duration", def: "2m", min: 1, max: 86400, doc: "how long" },
+});
+
+const { holds, names } = defineInvariants({
+  dashboard_customers_shape: { description: "GET /admin/billing/customers has the documented shape and field types." },
+  dashboard_cycles_shape: { description: "GET /admin/billing/cycles has the documented shape and field types." },
+});
+type Name = (typeof names)[number];
 
 export const BILLING_CUSTOMERS = "GET /admin/billing/customers";
 export const BILLING_CYCLES = "GET /admin/billing/cycles";
 
-export const DASHBOARD_INVARIANTS: readonly InvariantName[] = SCENARIO_INVARIANTS.billing_dashboard;
-
 /** The original thresholds: p95 < 500 ms and < 1% failures on both routes (a 302 counts as a failure). */
-export function dashboardThresholds(scope = ""): Record<string, Threshold[]> {
+function dashboardThresholds(scope = ""): Record<string, Threshold[]> {
   const s = scope ? `,scenario:${scope}` : "";
   const t: Record<string, Threshold[]> = {};
   for (const n of [BILLING_CUSTOMERS, BILLING_CYCLES]) {
@@ -70,7 +85,7 @@ export function cyclesProblems(body: unknown): string[] {
   return out;
 }
 
-function shape(inv: InvariantName, route: string, res: Response, problems: (b: unknown) => string[]): void {
+function shape(inv: Name, route: string, res: Response, problems: (b: unknown) => string[]): void {
   // Non-2xx answers are failures counted by http_req_failed; the shape is judged on the answers that claim success.
   if (res.status !== 200) {
     warnLimited(
@@ -88,7 +103,7 @@ function shape(inv: InvariantName, route: string, res: Response, problems: (b: u
   );
 }
 
-export function dashboardIteration(creds: AdminCredentials): void {
+function dashboardIteration(creds: AdminCredentials): void {
   shape(
     "dashboard_customers_shape",
     BILLING_CUSTOMERS,
@@ -98,32 +113,51 @@ export function dashboardIteration(creds: AdminCredentials): void {
   shape("dashboard_cycles_shape", BILLING_CYCLES, admin("GET", "/admin/billing/cycles", creds), cyclesProblems);
 }
 
-/** A cookie that looks like Valora's (43 characters of base64url) but names no session. */
-function bogusToken(): string {
-  const abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  return Array.from(new Uint8Array(randomBytes(43)), (b) => abc[b % 64]).join("");
+interface Data extends SetupData {
+  admin?: AdminAuth;
 }
 
-/** admin_requires_session: without a valid _sid, `path` answers 302 to /login, with no data. */
-export function adminRequiresSession(path: string, orgId: string): void {
-  const cases: [string, Record<string, string>][] = [
-    ["a bogus _sid", { Cookie: `_sid=${bogusToken()}` }],
-    ["no cookie", {}],
-  ];
-  for (const [what, headers] of cases) {
-    if (orgId) headers["X-Org-Id"] = orgId;
-    const res = send("GET", path, null, {
-      headers,
-      redirects: 0,
-      expect: expect302,
-      name: `GET ${path} (no valid session)`,
-    });
-    const location = header(res, "Location") ?? "";
-    holds(
-      "admin_requires_session",
-      res.status === 302 && /\/login$/.test(location),
-      `/admin with ${what} redirects to /login`,
-      () => `GET ${path} answered ${res.status}${location ? ` → ${location}` : ""}: ${excerpt(res.body)}`,
-    );
-  }
+function session(d: Data): void {
+  adminRequiresSession("/admin/billing/customers", d.admin?.orgId ?? "");
 }
+
+const catches = {
+  "dashboard-shape": ["dashboard_customers_shape", "dashboard_cycles_shape"],
+  "session-skip": ["admin_requires_session"],
+};
+
+export const billingDashboard: Scenario<Data, AdminAuth> = {
+  name: "billing_dashboard",
+  invariants: [...names, ...adminInvariants.names],
+  scenarios: {
+    billing_dashboard: { executor: "constant-vus", vus: v.DASHBOARD_VUS, duration: v.DASHBOARD_DURATION, exec: "read" },
+    admin_session_required: { executor: "per-vu-iterations", vus: 1, iterations: 1, exec: "session" },
+  },
+  thresholds: dashboardThresholds(),
+  setup(): Data {
+    assertReachable();
+    const auth = acquireAdmin(v.DASHBOARD_VUS, "/admin/billing/customers");
+    if (!auth) abort(`ADMIN_SESSION: missing: ${NO_ADMIN_REASON}`);
+    return { admin: auth, notChecked: {} };
+  },
+  iterations: { read: (d) => dashboardIteration(vuCredentials(d.admin!)), session },
+  teardown: (d) => releaseAdmin(d.admin),
+  catches: { ...catches, slow: [`http_req_duration{name:${BILLING_CUSTOMERS}}`, `http_req_duration{name:${BILLING_CYCLES}}`] },
+  smoke: {
+    scenarios: {
+      billing_dashboard: { executor: "constant-vus", vus: 1, duration: "5s", exec: "read" },
+      admin_session_required: { executor: "per-vu-iterations", vus: 1, iterations: 1, maxDuration: "30s", exec: "session" },
+    },
+    thresholds: {
+      "http_req_failed{scenario:billing_dashboard}": ["rate<0.01"],
+      [`http_req_duration{name:${BILLING_CUSTOMERS},scenario:billing_dashboard}`]: ["p(95)<500"],
+    },
+    setup(ctx): Data {
+      const notChecked: Record<string, string> = {};
+      if (!ctx.admin) for (const n of names) notChecked[n] = NO_ADMIN_REASON;
+      return { admin: ctx.admin, notChecked };
+    },
+    iterations: { read: (d) => d.admin && dashboardIteration(vuCredentials(d.admin)), session },
+    catches: { ...catches, slow: [`http_req_duration{name:${BILLING_CUSTOMERS},scenario:billing_dashboard}`] },
+  },
+};

@@ -1,29 +1,58 @@
-// Invariants: what must hold beyond a status code. Each check carries an `invariant` tag, and each invariant gets a
-// threshold `checks{invariant:<name>}: rate==1`, so one violation fails the run and the failed threshold names it.
-// Every observation is also tallied in the k6 process's shared state (k6/x/valora), so teardown can tell an
-// invariant that held from one that was never checked, and make the run INCOMPLETE (see verdict.ts).
+// Invariants: what must hold beyond a status code. Each is declared once, with its description, by the module that
+// checks it (defineInvariants), which gets a `holds` typed to its own names. Each check carries an `invariant` tag,
+// and each invariant a threshold `checks{invariant:<name>}: rate==1`, so one violation fails the run and the failed
+// threshold names it. Every observation is also tallied in the k6 process's shared state (k6/x/valora), so teardown
+// can tell an invariant that held from one that was never checked, and make the run INCOMPLETE (verdict.ts).
 import { check } from "k6";
 import type { Threshold } from "k6/options";
 import * as valora from "k6/x/valora";
-import { INVARIANTS, type InvariantName } from "./catalog";
 import { cfg } from "./config";
 import { warnLimited } from "./log";
 
-export { INVARIANTS, type InvariantName } from "./catalog";
+export interface InvariantSpec {
+  /** What must hold, stated as the invariant (not as a status code). */
+  description: string;
+  /**
+   * Set when a healthy run may legitimately observe nothing (no 429 was answered, say): the reason printed then.
+   * Such an invariant being NOT CHECKED for that reason does not make the run INCOMPLETE.
+   */
+  conditional?: string;
+  /** Set for a defect of Valora itself that the healthy stand-in reproduces: why it is violated on Valora. */
+  knownDefect?: string;
+}
+
+/** Every invariant declared by the modules this bundle loaded. */
+export const DEFINED: Record<string, InvariantSpec> = {};
 
 /** Why an invariant could not be checked in this run, by invariant; known at setup. */
-export type NotChecked = Partial<Record<InvariantName, string>>;
+export type NotChecked = Record<string, string>;
 
-const key = (name: InvariantName, what: "pass" | "fail" | "reason"): string => `valora-k6/invariant/${name}/${what}`;
+export interface Invariants<N extends string> {
+  names: N[];
+  /** Records one observation of one of these invariants (see holds). */
+  holds(name: N, ok: boolean, label: string, explain?: () => string): boolean;
+  notCheckedNow(name: N, reason: string, label?: NotCheckedLabel): void;
+}
+
+/** Declares the invariants a module checks. A name may be declared once in the whole suite. */
+export function defineInvariants<T extends Record<string, InvariantSpec>>(specs: T): Invariants<keyof T & string> {
+  for (const [name, spec] of Object.entries(specs)) {
+    if (name in DEFINED) throw `valora-k6: invariant ${name} is declared twice`;
+    DEFINED[name] = spec;
+  }
+  return { names: Object.keys(specs) as (keyof T & string)[], holds, notCheckedNow };
+}
+
+const key = (name: string, what: "pass" | "fail" | "reason"): string => `valora-k6/invariant/${name}/${what}`;
 
 /** Invariants this VU has already tallied a pass for: one shared-state call per VU and invariant, not per check. */
-const passedHere = new Set<InvariantName>();
+const passedHere = new Set<string>();
 
 /**
  * Records one observation of an invariant. `label` names what was checked and must be stable (k6 aggregates checks
  * by name); `explain` adds the specifics of a violation to the log.
  */
-export function holds(name: InvariantName, ok: boolean, label: string, explain?: () => string): boolean {
+function holds(name: string, ok: boolean, label: string, explain?: () => string): boolean {
   // The self-test mutation (make test only): this invariant's checks can no longer fail.
   if (!ok && cfg.selftestDisabled.has(name)) ok = true;
   check(null, { [label]: () => ok }, { invariant: name });
@@ -52,12 +81,12 @@ export interface RuntimeNote {
  * Marks an invariant as not checked for a reason found while running (a barrier that timed out, a limiter that
  * serialised a burst): it is then NOT CHECKED even if some of its checks passed. The first reason recorded wins.
  */
-export function notCheckedNow(name: InvariantName, reason: string, label: NotCheckedLabel = "not checked"): void {
+function notCheckedNow(name: string, reason: string, label: NotCheckedLabel = "not checked"): void {
   valora.agree(key(name, "reason"), `${label}|${reason}`);
 }
 
 /** The reason recorded by notCheckedNow; read only after the VUs are done (teardown, handleSummary). */
-export function runtimeNote(name: InvariantName): RuntimeNote | undefined {
+export function runtimeNote(name: string): RuntimeNote | undefined {
   const v = valora.agree(key(name, "reason"), "-");
   if (v === "-") return undefined;
   const i = v.indexOf("|");
@@ -65,12 +94,12 @@ export function runtimeNote(name: InvariantName): RuntimeNote | undefined {
 }
 
 /** This process's tally: how many VUs saw the invariant hold, and how many checks of it failed. */
-export function tally(name: InvariantName): { passes: number; fails: number } {
+export function tally(name: string): { passes: number; fails: number } {
   return { passes: valora.count(key(name, "pass")), fails: valora.count(key(name, "fail")) };
 }
 
 /** `checks{invariant:<name>}: rate==1` for each invariant; an accepted violation gets rate>=0: shown, not failing. */
-export function invariantThresholds(names: readonly InvariantName[]): Record<string, Threshold[]> {
+export function invariantThresholds(names: readonly string[]): Record<string, Threshold[]> {
   const out: Record<string, Threshold[]> = {};
   for (const n of names) out[`checks{invariant:${n}}`] = [cfg.acceptViolations.has(n) ? "rate>=0" : "rate==1"];
   return out;
@@ -83,6 +112,6 @@ export function mergeNotChecked(...parts: (NotChecked | undefined)[]): NotChecke
   return out;
 }
 
-export function description(name: InvariantName): string {
-  return INVARIANTS[name].description;
+export function description(name: string): string {
+  return DEFINED[name]?.description ?? "";
 }

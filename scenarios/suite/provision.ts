@@ -1,4 +1,4 @@
-// Provisioning a real Valora through its public API (contract 8.4), from an admin login: org, API key, meter,
+// provision: provisioning a real Valora through its public API (contract 8.4), from an admin login: org, API key, meter,
 // product, price, price amount, customer, ACTIVE subscription and the Stripe webhook secret. Everything that exists
 // is reused, so a second run leaves every earlier environment file working: the API key and the webhook secrets
 // are taken from the variables or from an existing PROVISION_ENV_FILE and proven (a request, a signed canary
@@ -8,7 +8,11 @@
 // half-finished earlier run never collides with Valora's duplicate-code 500).
 import { randomBytes } from "k6/crypto";
 import * as valora from "k6/x/valora";
-import { cfg } from "./config";
+import { cfg, variables } from "../framework/config";
+import { defineInvariants } from "../framework/invariants";
+import type { Scenario, SetupData } from "../framework/scenario";
+import type { SummaryData } from "../framework/summary";
+import { providerSecrets } from "./providers";
 import http from "k6/http";
 import {
   admin,
@@ -20,10 +24,25 @@ import {
   send,
   type AdminCredentials,
   type Response,
-} from "./http";
-import { excerpt, registerSecret, warn } from "./log";
-import { abort, assertReachable, withRetry } from "./preflight";
-import { login } from "./session";
+} from "../framework/http";
+import { excerpt, registerSecret, warn } from "../framework/log";
+import type { ReportExtras } from "../framework/summary";
+import { abort, assertReachable, withRetry } from "../framework/preflight";
+import { login } from "../framework/session";
+
+const v = variables("provision", {
+  PROVISION_ENV_FILE: {
+    kind: "path",
+    def: "valora.env",
+    doc: "the environment file provision reads (if present) and writes (mode 0600)",
+  },
+});
+const envFilePath = v.PROVISION_ENV_FILE;
+
+const { holds, names } = defineInvariants({
+  provision_ready: { description: "The provisioned API key, customer and meter ingest usage." },
+  provision_webhook_ready: { description: "The provisioned Stripe webhook secret is accepted by Valora." },
+});
 
 export const PROVISION_METER_CODE = "k6_api_calls";
 export const PROVISION_CUSTOMER_EMAIL = "k6-provision@example.com";
@@ -32,7 +51,7 @@ const expect2xxOr400 = http.expectedStatuses({ min: 200, max: 299 }, 400);
 
 export type Outcome = "reused" | "created" | "configured" | "REPLACED";
 
-export interface ProvisionResult {
+export interface ProvisionResult extends SetupData {
   /** The environment the other scenarios read. Secret: only ever written to PROVISION_ENV_FILE. */
   env: Record<string, string>;
   /** What happened, step by step; nothing secret. */
@@ -59,9 +78,9 @@ export function parseEnvFile(text: string): Record<string, string> {
 function earlierEnv(): Record<string, string> {
   let text: string | null;
   try {
-    text = valora.readFile(cfg.provisionEnvFile);
+    text = valora.readFile(envFilePath);
   } catch (e) {
-    abort(`PROVISION_ENV_FILE: cannot read "${cfg.provisionEnvFile}" (${String(e)})`);
+    abort(`PROVISION_ENV_FILE: cannot read "${envFilePath}" (${String(e)})`);
   }
   if (text === null) return {};
   const env = parseEnvFile(text);
@@ -152,7 +171,7 @@ export function provision(): ProvisionResult {
   let apiKey = "";
   const known: [string, string][] = [];
   if (cfg.explicit.apiKey) known.push(["API_KEY", cfg.apiKey]);
-  if (earlier.API_KEY) known.push([`API_KEY of ${cfg.provisionEnvFile}`, earlier.API_KEY]);
+  if (earlier.API_KEY) known.push([`API_KEY of ${envFilePath}`, earlier.API_KEY]);
   for (const [from, candidate] of known) {
     const res = withRetry(() =>
       api("GET", "/api/customers", null, {
@@ -295,18 +314,18 @@ export function provision(): ProvisionResult {
   // earlier environment file. Only when none works is one configured, and a replaced config is said loudly.
   const webhookSecret = providerSecret(creds, "stripe", customerId, step, replaced, {
     variable: "WEBHOOK_SECRET",
-    given: cfg.webhookSecret,
+    given: providerSecrets.webhookSecret,
     earlier: earlier.WEBHOOK_SECRET,
     fresh: () => `whsec_${randomHex(24)}`,
     config: (secret) => ({ webhook_secret: secret }),
   });
   const adyenKey =
-    cfg.adyenHmacKey || earlier.ADYEN_HMAC_KEY
+    providerSecrets.adyenHmacKey || earlier.ADYEN_HMAC_KEY
       ? providerSecret(creds, "adyen", customerId, step, replaced, {
           variable: "ADYEN_HMAC_KEY",
-          given: cfg.adyenHmacKey,
+          given: providerSecrets.adyenHmacKey,
           earlier: earlier.ADYEN_HMAC_KEY,
-          fresh: () => cfg.adyenHmacKey,
+          fresh: () => providerSecrets.adyenHmacKey,
           config: (secret) => ({ hmac_key: secret }),
         })
       : "";
@@ -350,7 +369,7 @@ function providerSecret(
   const candidates: [string, string][] = [];
   if (src.given) candidates.push([src.variable, src.given]);
   if (src.earlier && src.earlier !== src.given) {
-    candidates.push([`${src.variable} of ${cfg.provisionEnvFile}`, src.earlier]);
+    candidates.push([`${src.variable} of ${envFilePath}`, src.earlier]);
   }
   for (const [from, secret] of candidates) {
     registerSecret(secret);
@@ -447,3 +466,79 @@ export function envFile(env: Record<string, string>): string {
   const lines = envKeys(env).map((k) => `${k}='${env[k].replace(/'/g, `'\\''`)}'`);
   return `# Written by valora-k6 provision: the environment the scenarios read. It holds secrets.\n${lines.join("\n")}\n`;
 }
+
+// ---------------------------------------------------------------- the scenario
+
+// The environment file's directory is made at init, so the result is never lost to a missing directory.
+{
+  const dir = envFilePath.includes("/") ? envFilePath.slice(0, envFilePath.lastIndexOf("/")) : "";
+  if (dir) {
+    try {
+      valora.ensureDir(dir);
+    } catch (e) {
+      throw `invalid configuration: PROVISION_ENV_FILE: cannot create the directory "${dir}" (${String(e)})`;
+    }
+  }
+}
+
+/** Proves the result: the provisioned key ingests for the customer, and a webhook signed with the secret is taken. */
+function verify(d: ProvisionResult): void {
+  for (const k of ["API_KEY", "WEBHOOK_SECRET", "ADMIN_SESSION", "ADMIN_PASSWORD"]) registerSecret(d.env[k]);
+  const res = ingestProbe(d.env.API_KEY, d.env.CUSTOMER_ID, d.env.METER_CODE);
+  holds(
+    "provision_ready",
+    res.status === 200,
+    "the provisioned key, customer and meter ingest usage",
+    () => `POST /api/usage answered ${res.status}: ${excerpt(res.body)}`,
+  );
+  // A failed payment changes no balance: the check leaves the books as they were.
+  const ev = valora.stripeEvent({ type: "payment_intent.payment_failed", customerId: d.env.CUSTOMER_ID });
+  const sig = valora.signStripe(ev.body, { secret: d.env.WEBHOOK_SECRET });
+  const wh = send("POST", "/api/payments/webhooks/stripe", ev.body, {
+    headers: { "Content-Type": "application/json", "Stripe-Signature": sig.header },
+    name: "POST /api/payments/webhooks/stripe (provision)",
+    expect: expect2xx,
+  });
+  holds(
+    "provision_webhook_ready",
+    wh.status === 200,
+    "a webhook signed with the provisioned secret is accepted",
+    () => `answered ${wh.status}: ${excerpt(wh.body)}`,
+  );
+}
+
+function reportExtras(data: SummaryData): ReportExtras {
+  const result = data.setup_data as ProvisionResult | undefined;
+  if (!result || !result.env) {
+    return { preface: ["Nothing provisioned: setup failed (see the error above)."] };
+  }
+  for (const k of ["API_KEY", "WEBHOOK_SECRET", "ADMIN_SESSION", "ADMIN_PASSWORD", "ADYEN_HMAC_KEY"]) registerSecret(result.env[k]);
+  const preface = [
+    "Provisioned:",
+    ...result.steps.map((s) => `  ${s.step.padEnd(28)} ${s.outcome.padEnd(10)} ${s.detail}`),
+  ];
+  for (const r of result.replaced ?? []) preface.push(`  !! REPLACED: ${r}`);
+  try {
+    // Mode 0600: the file holds the admin password, a session, the API key and the webhook secrets.
+    valora.writeFile(envFilePath, envFile(result.env), 0o600);
+    preface.push(`Environment written to ${envFilePath}, mode 0600 (${envKeys(result.env).join(", ")}).`);
+  } catch (e) {
+    preface.push(`!! PROVISION_ENV_FILE: could not write "${envFilePath}" (${String(e)}): nothing was saved`);
+  }
+  return { preface };
+}
+
+export const provisionScenario: Scenario<ProvisionResult> = {
+  name: "provision",
+  invariants: names,
+  scenarios: { verify: { executor: "per-vu-iterations", vus: 1, iterations: 1, maxDuration: "1m", exec: "verify" } },
+  thresholds: {},
+  extraOptions: { setupTimeout: "2m" },
+  setup: provision,
+  iterations: { verify },
+  reportExtras,
+  catches: {
+    "provider-config-ignored": ["provision_webhook_ready"],
+    "activation-ignored": ["provision_ready"],
+  },
+};

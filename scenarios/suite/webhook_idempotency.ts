@@ -1,13 +1,15 @@
-// POST /api/payments/webhooks/:provider. Events are built and signed in the test (Stripe with WEBHOOK_SECRET, Adyen
-// with ADYEN_HMAC_KEY), or replayed from WEBHOOK_PAYLOAD/WEBHOOK_HEADERS as the original suite did. The same event
-// delivered concurrently must be accepted every time and take effect once; forged deliveries must be refused.
+// webhook_idempotency: payment webhooks. With WEBHOOK_SECRET (Stripe) and/or ADYEN_HMAC_KEY, events are built and
+// signed in the test, and setup proves each secret with one signed canary event; with WEBHOOK_PAYLOAD/WEBHOOK_HEADERS
+// the given event is replayed, as in the original suite. WEBHOOK_VUS VUs deliver the same event at the same
+// instant (all must get 200); one VU delivers distinct events and forged ones (tampered, wrong secret, unsigned,
+// stale). With admin access, teardown checks the effect happened exactly once, waiting as long as Valora's rollup
+// tick needs.
 import { sleep } from "k6";
 import { randomBytes } from "k6/crypto";
 import { Trend } from "k6/metrics";
 import type { Threshold } from "k6/options";
 import * as valora from "k6/x/valora";
-import { SCENARIO_INVARIANTS } from "./catalog";
-import { cfg } from "./config";
+import { acceptVia, cfg, problem, variables } from "../framework/config";
 import {
   admin,
   api,
@@ -19,17 +21,101 @@ import {
   send,
   type AdminCredentials,
   type Response,
-} from "./http";
-import { holds, notCheckedNow, type InvariantName, type NotChecked } from "./invariants";
-import { excerpt, info, warn } from "./log";
-import { abort, assertReachable, withRetry } from "./preflight";
-import { acquireAdmin, configuredSource, NO_ADMIN_REASON, type AdminAuth } from "./session";
-import { startTogether } from "./sync";
-import { checkedElsewhere } from "./verdict";
+} from "../framework/http";
+import { defineInvariants, type NotChecked } from "../framework/invariants";
+import { excerpt, info, warn } from "../framework/log";
+import { abort, assertReachable, withRetry } from "../framework/preflight";
+import type { Scenario, SetupData } from "../framework/scenario";
+import { acquireAdmin, configuredSource, NO_ADMIN_REASON, releaseAdmin, type AdminAuth } from "../framework/session";
+import { requireSimultaneous, startTogether } from "../framework/sync";
+import { checkedElsewhere } from "../framework/verdict";
+import { providerSecrets } from "./providers";
+
+const v = variables("webhook_idempotency, smoke", {
+  WEBHOOK_VUS: {
+    kind: "int",
+    def: 10,
+    min: 2,
+    max: 1000,
+    doc: "VUs delivering one event at one instant (at least 2 per instance)",
+  },
+  PAYMENT_PROVIDER: {
+    kind: "enum",
+    def: "",
+    values: ["stripe", "adyen", "braintree"],
+    doc: "the webhook route for WEBHOOK_PAYLOAD",
+  },
+  WEBHOOK_PAYLOAD: { kind: "json", doc: "a raw webhook body to replay, exactly as signed" },
+  WEBHOOK_HEADERS: {
+    kind: "headers",
+    secret: true,
+    doc: 'JSON object of headers sent with WEBHOOK_PAYLOAD, e.g. {"Stripe-Signature":"t=…,v1=…"}',
+  },
+  STRICT_WEBHOOK_TIMESTAMP: {
+    kind: "bool",
+    def: true,
+    doc: "alias: false is the same as listing webhook_rejects_stale_timestamp in ACCEPT_VIOLATIONS",
+  },
+  VALORA_ROLLUP_INTERVAL: {
+    kind: "seconds",
+    def: "1m",
+    min: 0.1,
+    max: 3600,
+    doc: "Valora's scheduler tick, on which balances move (fixed at 1m in Valora)",
+  },
+  WEBHOOK_BALANCE_TIMEOUT: {
+    kind: "seconds",
+    def: "",
+    min: 1,
+    max: 3600,
+    doc: "how long to wait for the balance to move (unset: derived from the deliveries and the rollup tick)",
+  },
+  WEBHOOK_BALANCE_GRACE: {
+    kind: "seconds",
+    def: "2s",
+    min: 0,
+    max: 600,
+    doc: "after the balance reached the expected value, keep watching this long for a second change",
+  },
+});
+if (!v.STRICT_WEBHOOK_TIMESTAMP) acceptVia("webhook_rejects_stale_timestamp", "STRICT_WEBHOOK_TIMESTAMP=false");
+if (v.WEBHOOK_PAYLOAD !== "" && v.PAYMENT_PROVIDER === "") {
+  problem("PAYMENT_PROVIDER: missing (required with WEBHOOK_PAYLOAD: it names the webhook route)");
+}
+
+/** The webhook configuration, as this module reads it. */
+const w = {
+  ...providerSecrets,
+  paymentProvider: v.PAYMENT_PROVIDER,
+  webhookPayload: v.WEBHOOK_PAYLOAD,
+  webhookHeaders: v.WEBHOOK_HEADERS,
+  rollupInterval: v.VALORA_ROLLUP_INTERVAL ?? 60,
+  webhookBalanceTimeout: v.WEBHOOK_BALANCE_TIMEOUT,
+  webhookBalanceGrace: v.WEBHOOK_BALANCE_GRACE ?? 2,
+};
+
+const { holds, notCheckedNow, names } = defineInvariants({
+  webhook_concurrent_accepted: {
+    description: "The same event delivered by several VUs at the same instant gets 200 every time.",
+  },
+  webhook_distinct_accepted: { description: "Distinct events, and replays of them, are accepted with 200." },
+  webhook_effect_once: {
+    description:
+      "The customer's balance moved by exactly the sum of the distinct accepted payment_succeeded amounts (each event counted once).",
+  },
+  webhook_rejects_tampered_body: { description: "A body changed after signing is refused (4xx)." },
+  webhook_rejects_wrong_secret: { description: "A body signed with the wrong secret is refused (4xx)." },
+  webhook_rejects_missing_signature: { description: "A body without a signature is refused (4xx)." },
+  webhook_rejects_stale_timestamp: {
+    description: "A Stripe signature older than Stripe's 300 s tolerance is refused (4xx).",
+    knownDefect: "Valora does not check the Stripe-Signature timestamp: an old signature replays",
+  },
+});
+type InvariantName = (typeof names)[number];
+const WEBHOOK_INVARIANTS = names;
 
 export type TargetKind = "stripe" | "adyen" | "replay";
 
-export const WEBHOOK_INVARIANTS: readonly InvariantName[] = SCENARIO_INVARIANTS.webhook_idempotency;
 
 /** Delivery (last accepted event) to the dashboard balance showing it: how long Valora's rollup takes under load. */
 const effectLatency = new Trend("webhook_effect_latency", true);
@@ -53,7 +139,7 @@ export interface Target {
   distinct: WebhookEv[];
 }
 
-export interface WebhookData {
+export interface WebhookData extends SetupData {
   targets: Target[];
   customerId: string;
   admin?: AdminAuth;
@@ -61,7 +147,7 @@ export interface WebhookData {
   baseline?: number;
   notChecked: NotChecked;
   /** Invariants only the one-VU checks scenario observes, when this instance of a split run has none of it. */
-  elsewhere: InvariantName[];
+  elsewhere: string[];
 }
 
 /** What the one VU of webhook_checks observes. */
@@ -76,14 +162,14 @@ const CHECKS_VU_INVARIANTS: InvariantName[] = [
 /** The providers this configuration exercises, known at init so thresholds can name their routes. */
 export function configuredKinds(): TargetKind[] {
   const kinds: TargetKind[] = [];
-  if (cfg.webhookSecret) kinds.push("stripe");
-  if (cfg.adyenHmacKey) kinds.push("adyen");
-  if (cfg.webhookPayload) kinds.push("replay");
+  if (w.webhookSecret) kinds.push("stripe");
+  if (w.adyenHmacKey) kinds.push("adyen");
+  if (w.webhookPayload) kinds.push("replay");
   return kinds;
 }
 
 function providerOf(kind: TargetKind): string {
-  return kind === "replay" ? cfg.paymentProvider : kind;
+  return kind === "replay" ? w.paymentProvider : kind;
 }
 
 export function routeName(kind: TargetKind): string {
@@ -120,12 +206,12 @@ function stripeEv(type: valora.StripeEventType, customerId: string, amt: number)
   return { id: e.id, body: e.body, amount: succeeded ? amt : 0 };
 }
 
-function adyenEv(customerId: string, amt: number, hmacKey = cfg.adyenHmacKey): WebhookEv {
+function adyenEv(customerId: string, amt: number, hmacKey = w.adyenHmacKey): WebhookEv {
   const e = valora.adyenEvent({ eventCode: "AUTHORISATION", customerId, amount: amt });
   return { id: e.id, body: valora.signAdyen(e.body, { hmacKey }), amount: amt };
 }
 
-function stripeHeaders(body: string, secret: string = cfg.webhookSecret, timestamp?: number): Record<string, string> {
+function stripeHeaders(body: string, secret: string = w.webhookSecret, timestamp?: number): Record<string, string> {
   const opts: valora.StripeSignOptions = { secret };
   if (timestamp !== undefined) opts.timestamp = timestamp;
   return { "Content-Type": "application/json", "Stripe-Signature": valora.signStripe(body, opts).header };
@@ -135,7 +221,7 @@ function stripeHeaders(body: string, secret: string = cfg.webhookSecret, timesta
 function deliver(kind: TargetKind, body: string, name = routeName(kind)): Response {
   let headers: Record<string, string>;
   if (kind === "stripe") headers = stripeHeaders(body);
-  else if (kind === "replay") headers = { "Content-Type": "application/json", ...cfg.webhookHeaders };
+  else if (kind === "replay") headers = { "Content-Type": "application/json", ...w.webhookHeaders };
   else headers = { "Content-Type": "application/json" };
   return send("POST", `/api/payments/webhooks/${providerOf(kind)}`, body, { headers, name, expect: expect2xx });
 }
@@ -209,7 +295,7 @@ export function webhookSetup(optional = false, sharedAdmin?: AdminAuth | null): 
     if (optional) return skipAll(reason);
     abort(reason);
   }
-  if (kinds.includes("replay") && !cfg.paymentProvider) {
+  if (kinds.includes("replay") && !w.paymentProvider) {
     abort("PAYMENT_PROVIDER: missing (required with WEBHOOK_PAYLOAD: it names the webhook route)");
   }
   assertReachable();
@@ -269,7 +355,7 @@ export function webhookSetup(optional = false, sharedAdmin?: AdminAuth | null): 
     } else {
       targets.push({
         kind,
-        concurrent: { id: "(WEBHOOK_PAYLOAD)", body: cfg.webhookPayload, amount: 0 },
+        concurrent: { id: "(WEBHOOK_PAYLOAD)", body: w.webhookPayload, amount: 0 },
         distinct: [],
       });
     }
@@ -299,7 +385,7 @@ function canary(kind: "stripe" | "adyen", customerId: string): void {
       ? valora.stripeEvent({ type: "payment_intent.payment_failed", customerId, amount: amount() }).body
       : valora.signAdyen(
           valora.adyenEvent({ eventCode: "AUTHORISATION", success: false, customerId, amount: amount() }).body,
-          { hmacKey: cfg.adyenHmacKey },
+          { hmacKey: w.adyenHmacKey },
         );
   const headers = kind === "stripe" ? stripeHeaders(body) : { "Content-Type": "application/json" };
   const res = withRetry(() =>
@@ -447,7 +533,7 @@ function forgeries(d: WebhookData, t: Target): void {
     // A payment_failed event changes no balance, so an accepted stale signature does not disturb webhook_effect_once.
     const stale = stripeEv("payment_intent.payment_failed", d.customerId, amount());
     const res = forged(t.kind, stale.body, {
-      "Stripe-Signature": stripeHeaders(stale.body, cfg.webhookSecret, Math.floor(Date.now() / 1000) - 3600)[
+      "Stripe-Signature": stripeHeaders(stale.body, w.webhookSecret, Math.floor(Date.now() / 1000) - 3600)[
         "Stripe-Signature"
       ],
     });
@@ -492,13 +578,13 @@ function forgeries(d: WebhookData, t: Target): void {
       "webhook_rejects_tampered_body",
       "a body changed after signing is refused",
       t.kind,
-      forged(t.kind, `${cfg.webhookPayload} `, cfg.webhookHeaders),
+      forged(t.kind, `${w.webhookPayload} `, w.webhookHeaders),
     );
     refused(
       "webhook_rejects_missing_signature",
       "a body without a signature is refused",
       t.kind,
-      forged(t.kind, cfg.webhookPayload, {}),
+      forged(t.kind, w.webhookPayload, {}),
     );
   }
 }
@@ -551,12 +637,12 @@ function expectation(d: WebhookData): Expectation {
  * once per tick, so ceil(events / 50) ticks, plus half a tick (at least 5 s) for the tick's own work.
  */
 export function derivedTimeout(events: number): number {
-  return Math.max(1, Math.ceil(events / ROLLUP_BATCH)) * cfg.rollupInterval + Math.max(5, cfg.rollupInterval / 2);
+  return Math.max(1, Math.ceil(events / ROLLUP_BATCH)) * w.rollupInterval + Math.max(5, w.rollupInterval / 2);
 }
 
 /** The longest teardown the webhook check may need, known at init: for options.teardownTimeout. */
 export function effectTeardownSeconds(maxEvents: number): number {
-  return Math.ceil((cfg.webhookBalanceTimeout ?? derivedTimeout(maxEvents)) + cfg.webhookBalanceGrace) + 30;
+  return Math.ceil((w.webhookBalanceTimeout ?? derivedTimeout(maxEvents)) + w.webhookBalanceGrace) + 30;
 }
 
 /** The most payment events one instance can deliver: the concurrent one and two distinct per Stripe, two per Adyen. */
@@ -575,13 +661,13 @@ export function webhookVerifyEffect(d: WebhookData): void {
     notCheckedNow("webhook_effect_once", "no payment event was accepted, so no balance effect was due");
     return;
   }
-  const timeout = cfg.webhookBalanceTimeout ?? derivedTimeout(want.events);
+  const timeout = w.webhookBalanceTimeout ?? derivedTimeout(want.events);
   info(
     `webhook_effect_once: waiting up to ${Math.ceil(timeout)}s for the balance to move by ${want.delta} ` +
       `(${want.events} accepted payment events; Valora applies up to ${ROLLUP_BATCH} pending events per rollup tick, ` +
-      `VALORA_ROLLUP_INTERVAL=${cfg.rollupInterval}s${cfg.webhookBalanceTimeout === undefined ? "" : "; WEBHOOK_BALANCE_TIMEOUT"})`,
+      `VALORA_ROLLUP_INTERVAL=${w.rollupInterval}s${w.webhookBalanceTimeout === undefined ? "" : "; WEBHOOK_BALANCE_TIMEOUT"})`,
   );
-  const poll = Math.min(1, Math.max(0.1, cfg.rollupInterval / 4));
+  const poll = Math.min(1, Math.max(0.1, w.rollupInterval / 4));
   const deadline = Date.now() + timeout * 1000;
   let row = dashboardRow(creds, d.customerId);
   let delta = 0;
@@ -602,7 +688,7 @@ export function webhookVerifyEffect(d: WebhookData): void {
     const took = Math.max(0, Date.now() - want.lastDelivery);
     if (watched) effectLatency.add(took);
     else info(`webhook_effect_once: the balance had already moved when first read, ${(took / 1000).toFixed(1)}s after the last delivery`);
-    sleep(cfg.webhookBalanceGrace);
+    sleep(w.webhookBalanceGrace);
     row = dashboardRow(creds, d.customerId);
     if (row !== "error" && row !== undefined) delta = Math.abs(row.balance - d.baseline);
   }
@@ -617,7 +703,7 @@ export function webhookVerifyEffect(d: WebhookData): void {
     notCheckedNow("webhook_effect_once", "GET /admin/billing/customers kept failing, so the balance could not be read");
     return;
   }
-  const rollup = `Valora applies payments to the balance on its rollup tick (VALORA_ROLLUP_INTERVAL=${cfg.rollupInterval}s, ${ROLLUP_BATCH} events a tick)`;
+  const rollup = `Valora applies payments to the balance on its rollup tick (VALORA_ROLLUP_INTERVAL=${w.rollupInterval}s, ${ROLLUP_BATCH} events a tick)`;
   if (delta < want.delta) {
     notCheckedNow(
       "webhook_effect_once",
@@ -637,3 +723,65 @@ export function webhookVerifyEffect(d: WebhookData): void {
       "secret, unsigned — was processed: see the webhook_rejects_* results)",
   );
 }
+
+// ---------------------------------------------------------------- the scenario
+
+const concurrent = (d: WebhookData): void => webhookConcurrentIteration(d, v.WEBHOOK_VUS);
+const checks = (d: WebhookData): void => webhookChecksIteration(d);
+
+const catches = {
+  healthy: ["webhook_rejects_stale_timestamp"],
+  "webhook-replay": ["webhook_effect_once"],
+  "webhook-unsigned": ["webhook_rejects_tampered_body", "webhook_rejects_wrong_secret", "webhook_rejects_missing_signature"],
+  "webhook-duplicate-refused": ["webhook_concurrent_accepted", "webhook_distinct_accepted"],
+};
+
+/** Smoke delivers its concurrent event with three VUs. */
+const SMOKE_VUS = 3;
+
+export const webhookIdempotency: Scenario<WebhookData, AdminAuth> = {
+  name: "webhook_idempotency",
+  invariants: names,
+  scenarios: {
+    webhook_concurrent: {
+      executor: "per-vu-iterations",
+      vus: v.WEBHOOK_VUS,
+      iterations: 1,
+      maxDuration: "30s",
+      exec: "concurrent",
+    },
+    webhook_checks: { executor: "per-vu-iterations", vus: 1, iterations: 1, maxDuration: "30s", exec: "checks" },
+  },
+  thresholds: webhookThresholds(),
+  extraOptions: { teardownTimeout: `${effectTeardownSeconds(MAX_EFFECT_EVENTS)}s` },
+  setup(): WebhookData {
+    requireSimultaneous(v.WEBHOOK_VUS, "WEBHOOK_VUS");
+    return webhookSetup();
+  },
+  iterations: { concurrent, checks },
+  teardown(d: WebhookData): void {
+    webhookVerifyEffect(d);
+    releaseAdmin(d.admin);
+  },
+  catches,
+  smoke: {
+    scenarios: {
+      webhook_concurrent: {
+        executor: "per-vu-iterations",
+        vus: SMOKE_VUS,
+        iterations: 1,
+        maxDuration: "30s",
+        exec: "concurrent",
+      },
+      webhook_checks: { executor: "per-vu-iterations", vus: 1, iterations: 1, maxDuration: "30s", exec: "checks" },
+    },
+    setup(ctx): WebhookData {
+      requireSimultaneous(SMOKE_VUS, `smoke's webhook_concurrent (${SMOKE_VUS} VUs)`);
+      return webhookSetup(true, ctx.admin ?? null);
+    },
+    iterations: { concurrent: (d) => webhookConcurrentIteration(d, SMOKE_VUS), checks },
+    teardown: (d) => webhookVerifyEffect(d),
+    teardownSeconds: effectTeardownSeconds(MAX_EFFECT_EVENTS),
+    catches,
+  },
+};
