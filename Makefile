@@ -21,7 +21,7 @@ help: ## Show this help
 	@echo
 	@echo "Usage: make <target>"
 	@echo
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 demo: build $(STANDIN) ## Start the stand-in Valora, run the smoke scenario and a short ingest_load, keep reports in reports/
 	REPORT_DIR=$(REPORT_DIR) ./scripts/demo.sh

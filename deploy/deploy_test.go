@@ -320,7 +320,7 @@ type deployment struct {
 	manifests  []manifest
 	configMaps map[string]map[string]string
 	secrets    map[string]map[string]bool // keys of the Secrets in secret.example.yaml
-	secretVars []string                   // SECRET_VARIABLES of scenarios/lib/config.ts
+	secretVars []string                   // the variables declared secret in scenarios/lib/variables.ts
 }
 
 func loadDeployment(t testing.TB) *deployment {
@@ -354,22 +354,34 @@ func loadDeployment(t testing.TB) *deployment {
 }
 
 var (
-	secretVariablesList = regexp.MustCompile(`(?s)SECRET_VARIABLES\s*=\s*\[(.*?)\]`)
-	quotedName          = regexp.MustCompile(`"([A-Z0-9_]+)"`)
+	variablesList = regexp.MustCompile(`(?s)VARIABLES\s*:[^=]*=\s*\[(.*)\];`)
+	variableName  = regexp.MustCompile(`\bname:\s*"([A-Z0-9_]+)"`)
+	secretFlag    = regexp.MustCompile(`\bsecret:\s*true\b`)
 )
 
-// scenarioSecretVariables reads the variables the scenarios treat as secret, so the rule cannot drift from them.
+// scenarioSecretVariables reads the variables the scenarios treat as secret from their one declaration
+// (scenarios/lib/variables.ts: VARIABLES, each entry with `secret: true`), so the rule cannot drift from them.
 func scenarioSecretVariables(t testing.TB, root string) []string {
 	t.Helper()
-	src, err := os.ReadFile(filepath.Join(root, "scenarios", "lib", "config.ts"))
+	const decl = "scenarios/lib/variables.ts"
+	src, err := os.ReadFile(filepath.Join(root, decl))
 	require.NoError(t, err)
-	m := secretVariablesList.FindSubmatch(src)
-	require.NotNil(t, m, "scenarios/lib/config.ts: no SECRET_VARIABLES list")
+	m := variablesList.FindSubmatch(src)
+	require.NotNil(t, m, "%s: no VARIABLES list", decl)
+	body := m[1]
+	names := variableName.FindAllSubmatchIndex(body, -1)
 	var out []string
-	for _, q := range quotedName.FindAllSubmatch(m[1], -1) {
-		out = append(out, string(q[1]))
+	for i, n := range names {
+		// An entry runs from its name to the next entry's name.
+		end := len(body)
+		if i+1 < len(names) {
+			end = names[i+1][0]
+		}
+		if secretFlag.Match(body[n[1]:end]) {
+			out = append(out, string(body[n[2]:n[3]]))
+		}
 	}
-	require.NotEmpty(t, out, "scenarios/lib/config.ts: SECRET_VARIABLES is empty")
+	require.NotEmpty(t, out, "%s: no variable is declared secret", decl)
 	return out
 }
 
