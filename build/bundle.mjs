@@ -42,6 +42,30 @@ const k6Stub = {
   },
 };
 
+/**
+ * "valora-k6:suite": every module of scenarios/suite/ by file name, so the suite (scenarios/suite/index.ts) finds
+ * every descriptor without a hand-kept list.
+ */
+const suiteModules = {
+  name: "valora-k6-suite",
+  setup(b) {
+    b.onResolve({ filter: /^valora-k6:suite$/ }, () => ({ path: "suite", namespace: "valora-k6" }));
+    b.onLoad({ filter: /.*/, namespace: "valora-k6" }, () => {
+      const files = readdirSync("scenarios/suite")
+        .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts") && f !== "index.ts")
+        .sort();
+      const ids = files.map((f) => f.replace(/\.ts$/, ""));
+      return {
+        contents:
+          ids.map((id, i) => `import * as m${i} from "./${id}";`).join("\n") +
+          `\nexport default { ${ids.map((id, i) => `${JSON.stringify(id)}: m${i}`).join(", ")} };\n`,
+        resolveDir: join(process.cwd(), "scenarios", "suite"),
+        loader: "ts",
+      };
+    });
+  },
+};
+
 let define = {};
 if (!bench) {
   const suite = await build({
@@ -50,7 +74,7 @@ if (!bench) {
     format: "esm",
     platform: "node",
     write: false,
-    plugins: [k6Stub],
+    plugins: [k6Stub, suiteModules],
     // The stub has no named exports for k6/x/valora's functions; nothing calls them while the descriptors load.
     logLevel: "error",
   });
@@ -71,6 +95,7 @@ await build({
   platform: "browser",
   target: "es2022",
   external: ["k6", "k6/*"],
+  plugins: [suiteModules],
   define,
   sourcemap: true,
   minify: false,

@@ -320,7 +320,7 @@ type deployment struct {
 	manifests  []manifest
 	configMaps map[string]map[string]string
 	secrets    map[string]map[string]bool // keys of the Secrets in secret.example.yaml
-	secretVars []string                   // the variables declared secret in scenarios/lib/variables.ts
+	secretVars []string                   // SECRET_NAMES of scenarios/framework/config.ts
 }
 
 func loadDeployment(t testing.TB) *deployment {
@@ -354,32 +354,23 @@ func loadDeployment(t testing.TB) *deployment {
 }
 
 var (
-	variablesList = regexp.MustCompile(`(?s)VARIABLES\s*:[^=]*=\s*\[(.*)\];`)
-	variableName  = regexp.MustCompile(`\bname:\s*"([A-Z0-9_]+)"`)
-	secretFlag    = regexp.MustCompile(`\bsecret:\s*true\b`)
+	secretNamesList = regexp.MustCompile(`(?s)const SECRET_NAMES\s*=\s*\[(.*?)\];`)
+	quotedName      = regexp.MustCompile(`"([A-Z0-9_]+)"`)
 )
 
-// scenarioSecretVariables reads the variables the scenarios treat as secret from their one declaration
-// (scenarios/lib/variables.ts: VARIABLES, each entry with `secret: true`), so the rule cannot drift from them.
+// scenarioSecretVariables reads the variables the scenarios treat as secret from the framework's one list of them
+// (scenarios/framework/config.ts: SECRET_NAMES; declaring a secret variable that is not in it fails at init), so
+// the rule cannot drift from them.
 func scenarioSecretVariables(t testing.TB, root string) []string {
 	t.Helper()
-	const decl = "scenarios/lib/variables.ts"
+	const decl = "scenarios/framework/config.ts"
 	src, err := os.ReadFile(filepath.Join(root, decl))
 	require.NoError(t, err)
-	m := variablesList.FindSubmatch(src)
-	require.NotNil(t, m, "%s: no VARIABLES list", decl)
-	body := m[1]
-	names := variableName.FindAllSubmatchIndex(body, -1)
+	m := secretNamesList.FindSubmatch(src)
+	require.NotNil(t, m, "%s: no SECRET_NAMES list", decl)
 	var out []string
-	for i, n := range names {
-		// An entry runs from its name to the next entry's name.
-		end := len(body)
-		if i+1 < len(names) {
-			end = names[i+1][0]
-		}
-		if secretFlag.Match(body[n[1]:end]) {
-			out = append(out, string(body[n[2]:n[3]]))
-		}
+	for _, n := range quotedName.FindAllSubmatch(m[1], -1) {
+		out = append(out, string(n[1]))
 	}
 	require.NotEmpty(t, out, "%s: no variable is declared secret", decl)
 	return out

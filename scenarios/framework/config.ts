@@ -310,11 +310,6 @@ export function named(name: string): string {
     : `${name} (unset, so its default ${d.secret ? "" : `${d.def} `}was used)`;
 }
 
-/** A k6 duration for a number of seconds, rounded up to whole seconds. */
-export function secondsDuration(s: number): string {
-  return `${Math.ceil(s)}s`;
-}
-
 // ---------------------------------------------------------------- the variables every scenario reads
 
 const common = variables("all", {

@@ -34,6 +34,8 @@ export interface SmokeContext<A> {
 
 /** How a scenario runs inside smoke: at minimal load, with its own k6 scenarios (names unique across parts). */
 export interface SmokePart<D extends SetupData, A = unknown> {
+  /** Where it comes in smoke (and in the fault matrix's print): Valora's own suite's order. */
+  order: number;
   scenarios: Record<string, K6Scenario & { exec: string }>;
   thresholds?: Record<string, Threshold[]>;
   setup(ctx: SmokeContext<A>): D;
@@ -149,7 +151,7 @@ export function smoke<A>(
   let thresholds: Record<string, Threshold[]> = {};
   const catches: Catches = {};
   const invariants = new Set<string>();
-  let setupSeconds = 60;
+  let setupSeconds = 90;
   let teardownSeconds = 30;
   for (const p of parts) {
     const part = p.smoke;

@@ -186,6 +186,7 @@ export const apiKeyAuthPerf: Scenario<SetupData> = {
   iterations: { timed: () => authIteration(v.AUTH_COMPARE), refusals: authRefusals },
   catches: { ...catches, slow: [`http_req_duration{name:${CUSTOMERS}}`] },
   smoke: {
+    order: 4,
     scenarios: {
       auth_perf: { executor: "constant-vus", vus: 1, duration: "5s", exec: "timed" },
       auth_refusals: { executor: "per-vu-iterations", vus: 1, iterations: 1, maxDuration: "30s", exec: "refusals" },

@@ -144,6 +144,7 @@ export const billingDashboard: Scenario<Data, AdminAuth> = {
   teardown: (d) => releaseAdmin(d.admin),
   catches: { ...catches, slow: [`http_req_duration{name:${BILLING_CUSTOMERS}}`, `http_req_duration{name:${BILLING_CYCLES}}`] },
   smoke: {
+    order: 6,
     scenarios: {
       billing_dashboard: { executor: "constant-vus", vus: 1, duration: "5s", exec: "read" },
       admin_session_required: { executor: "per-vu-iterations", vus: 1, iterations: 1, maxDuration: "30s", exec: "session" },

@@ -1,34 +1,30 @@
-// The suite: every scenario's descriptor, and the parts smoke is composed of. The build evaluates this module (in
-// Node, with k6's modules stubbed) to write dist/catalog.json: the invariants with their descriptions, the
+// The suite: every scenario descriptor that a file of scenarios/suite/ exports, and the parts smoke is composed of
+// (those with a smoke part). The build evaluates this module (in Node, with k6's modules stubbed) to write
+// dist/catalog.json: the invariants with their descriptions, the
 // variables, the scenarios and what each must trip under each stand-in fault, the one source of the fault matrix
 // and of the README's tables.
+import suite from "valora-k6:suite";
 import { DECLARED } from "../framework/config";
 import { DEFINED } from "../framework/invariants";
 import { smoke, type Scenario, type SetupData } from "../framework/scenario";
-import { apiKeyAuthPerf } from "./api_key_auth_perf";
-import { billingDashboard } from "./billing_dashboard";
-import { ingestBurst } from "./ingest_burst";
-import { ingestIdempotency } from "./ingest_idempotency";
-import { ingestLoad } from "./ingest_load";
-import { pagination } from "./pagination";
-import { provisionScenario } from "./provision";
-import { webhookIdempotency } from "./webhook_idempotency";
 
-/** The seven scripts of Valora's own suite, in the order smoke runs them and the matrix prints them. */
+function isScenario(x: unknown): x is Scenario<SetupData> {
+  return typeof x === "object" && x !== null && "name" in x && "invariants" in x && "catches" in x && "iterations" in x;
+}
+
+/** Every descriptor exported by a file of scenarios/suite/ (the build lists the files: "valora-k6:suite"). */
+export const SCENARIOS: Scenario<SetupData>[] = Object.values(suite)
+  .flatMap((m) => Object.values(m))
+  .filter(isScenario)
+  .sort((a, b) => (a.smoke?.order ?? 99) - (b.smoke?.order ?? 99) || a.name.localeCompare(b.name));
+
+/** The scenarios that have a smoke part, in the order smoke runs them and the matrix prints them. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const SMOKE_PARTS: Scenario<SetupData, any>[] = [
-  ingestLoad,
-  ingestIdempotency,
-  ingestBurst,
-  apiKeyAuthPerf,
-  webhookIdempotency,
-  billingDashboard,
-  pagination,
-] as Scenario<SetupData, unknown>[];
+export const SMOKE_PARTS: Scenario<SetupData, any>[] = SCENARIOS.filter((s) => s.smoke !== undefined);
 
 /** Everything the build writes to dist/catalog.json for the Go tests. */
 export function catalogJson(): string {
-  const all = [...SMOKE_PARTS, provisionScenario as unknown as Scenario<SetupData>];
+  const all = SCENARIOS;
   const composed = smoke(SMOKE_PARTS, () => undefined, () => undefined);
   const scenarios: Record<string, string[]> = {};
   const faults: Record<string, Record<string, string[]>> = {};

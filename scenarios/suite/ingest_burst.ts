@@ -120,6 +120,7 @@ export const ingestBurst: Scenario<BurstData> = {
     "limiter-strict": ["burst_accepted"],
   },
   smoke: {
+    order: 3,
     scenarios: {
       ingest_burst: {
         executor: "per-vu-iterations",

@@ -127,6 +127,7 @@ export const ingestIdempotency: Scenario<IdempotencyData> = {
   notes: limiterNotes,
   catches,
   smoke: {
+    order: 2,
     // One retry of each kind, after smoke's paced ingest_load.
     scenarios: {
       ingest_idempotency: {

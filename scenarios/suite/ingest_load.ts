@@ -89,6 +89,7 @@ export const ingestLoad: Scenario<SetupData> = {
     "limiter-strict": [`http_reqs{name:${USAGE},status:429}`],
   },
   smoke: {
+    order: 1,
     scenarios: {
       ingest_load: {
         executor: "constant-arrival-rate",

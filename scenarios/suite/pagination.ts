@@ -461,6 +461,7 @@ export const pagination: Scenario<PaginationData, AdminAuth> = {
   teardown: (d) => releaseAdmin(d.admin),
   catches,
   smoke: {
+    order: 7,
     scenarios: {
       pagination: { executor: "per-vu-iterations", vus: 1, iterations: 1, maxDuration: "30s", exec: "walkAll" },
       pagination_session_required: {

@@ -469,15 +469,14 @@ export function envFile(env: Record<string, string>): string {
 
 // ---------------------------------------------------------------- the scenario
 
-// The environment file's directory is made at init, so the result is never lost to a missing directory.
-{
+/** The environment file's directory is made before anything is provisioned, so the result is never lost to it. */
+function ensureEnvDir(): void {
   const dir = envFilePath.includes("/") ? envFilePath.slice(0, envFilePath.lastIndexOf("/")) : "";
-  if (dir) {
-    try {
-      valora.ensureDir(dir);
-    } catch (e) {
-      throw `invalid configuration: PROVISION_ENV_FILE: cannot create the directory "${dir}" (${String(e)})`;
-    }
+  if (!dir) return;
+  try {
+    valora.ensureDir(dir);
+  } catch (e) {
+    throw `invalid configuration: PROVISION_ENV_FILE: cannot create the directory "${dir}" (${String(e)})`;
   }
 }
 
@@ -534,7 +533,10 @@ export const provisionScenario: Scenario<ProvisionResult> = {
   scenarios: { verify: { executor: "per-vu-iterations", vus: 1, iterations: 1, maxDuration: "1m", exec: "verify" } },
   thresholds: {},
   extraOptions: { setupTimeout: "2m" },
-  setup: provision,
+  setup(): ProvisionResult {
+    ensureEnvDir();
+    return provision();
+  },
   iterations: { verify },
   reportExtras,
   catches: {

@@ -765,6 +765,7 @@ export const webhookIdempotency: Scenario<WebhookData, AdminAuth> = {
   },
   catches,
   smoke: {
+    order: 5,
     scenarios: {
       webhook_concurrent: {
         executor: "per-vu-iterations",

@@ -13,7 +13,7 @@ import (
 	"testing"
 )
 
-// catalog is dist/catalog.json, which the build writes from scenarios/lib/catalog.ts: the invariants, which
+// catalog is dist/catalog.json, which the build reads off the scenario descriptors (scenarios/suite/): the invariants, which
 // scenario checks which, and what each stand-in fault must trip. It is the one source of the fault matrix.
 type catalog struct {
 	Invariants map[string]struct {

@@ -238,7 +238,7 @@ func TestFaultTableCoversCatalog(t *testing.T) {
 	for _, f := range standin.Faults() {
 		have[string(f.Name)] = true
 		if _, ok := cat.Faults[string(f.Name)]; !ok {
-			t.Errorf("stand-in fault %s is not in the catalogue's fault matrix (scenarios/lib/catalog.ts)", f.Name)
+			t.Errorf("stand-in fault %s is not in the catalogue's fault matrix (each scenario's catches, in scenarios/suite/)", f.Name)
 		}
 	}
 	for f := range cat.Faults {
