@@ -6,11 +6,10 @@ import (
 	"io"
 	"net/http"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/valora-k6/valora-k6/extension/ids"
+	"github.com/valora-k6/valora-k6/valoraid"
 )
 
 // ---- API keys (contract 6.4) ----
@@ -56,20 +55,15 @@ func normalizeScopes(in []string) ([]string, bool) {
 	return out, true
 }
 
-// keyIDFor is Valora's key_id: "key_" and the snowflake in uppercase base 36.
-func keyIDFor(id ids.ID) string {
-	return "key_" + strings.ToUpper(strconv.FormatInt(int64(id), 36))
-}
-
 // mintAPIKey creates an active key in Valora's format, vk_live_key_<BASE36 id>_<64 hex>, and stores only its
 // SHA-256. rand supplies the 32 secret bytes.
-func (s *Server) mintAPIKey(orgID ids.ID, name string, scopes []string, id ids.ID, rand io.Reader, now time.Time) (*apiKey, string, error) {
+func (s *Server) mintAPIKey(orgID valoraid.ID, name string, scopes []string, id valoraid.ID, rand io.Reader, now time.Time) (*apiKey, string, error) {
 	secret := make([]byte, 32)
 	if _, err := io.ReadFull(rand, secret); err != nil {
 		return nil, "", err
 	}
-	keyID := keyIDFor(id)
-	plain := "vk_live_key_" + strings.TrimPrefix(keyID, "key_") + "_" + hex.EncodeToString(secret)
+	keyID := valoraid.KeyID(id)
+	plain := "vk_live_" + keyID + "_" + hex.EncodeToString(secret) // vk_live_key_<BASE36>_<hex>
 	k := &apiKey{ID: id, OrgID: orgID, KeyID: keyID, Name: name, Scopes: scopes,
 		Hash: sha256.Sum256([]byte(plain)), Active: true, CreatedAt: now}
 	s.st.keys.add(k)
@@ -246,7 +240,7 @@ func (s *Server) upsertPaymentProvider(w http.ResponseWriter, r *http.Request, r
 }
 
 // providerConfig is the org's config of a provider, nil when there is none.
-func (s *Server) providerConfig(orgID ids.ID, provider string) *providerConfig {
+func (s *Server) providerConfig(orgID valoraid.ID, provider string) *providerConfig {
 	s.st.mu.RLock()
 	defer s.st.mu.RUnlock()
 	for _, c := range s.st.providerConfigs {
@@ -257,7 +251,7 @@ func (s *Server) providerConfig(orgID ids.ID, provider string) *providerConfig {
 	return nil
 }
 
-func (s *Server) upsertProviderConfig(orgID ids.ID, provider string, cfg map[string]any, now time.Time) *providerConfig {
+func (s *Server) upsertProviderConfig(orgID valoraid.ID, provider string, cfg map[string]any, now time.Time) *providerConfig {
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
 	for i, c := range s.st.providerConfigs {

@@ -4,12 +4,11 @@ import (
 	"net/http"
 	"reflect"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/valora-k6/valora-k6/extension/ids"
+	"github.com/valora-k6/valora-k6/valoraid"
 )
 
 func sidFrom(t *testing.T, r resp) string {
@@ -256,7 +255,7 @@ func TestBillingDashboard(t *testing.T) {
 	}
 	// The other org's owner sees an empty dashboard.
 	st := h.s.st
-	var otherOwner ids.ID
+	var otherOwner valoraid.ID
 	for id := range st.members[mustID(t, h.fx.OtherOrgID)] {
 		otherOwner = id
 	}
@@ -270,13 +269,13 @@ func TestBillingDashboard(t *testing.T) {
 	}
 }
 
-func mustID(t *testing.T, s string) ids.ID {
+func mustID(t *testing.T, s string) valoraid.ID {
 	t.Helper()
-	n, err := strconv.ParseInt(s, 10, 64)
+	id, err := valoraid.ParseString(s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ids.ID(n)
+	return id
 }
 
 func TestAdminAPIKeys(t *testing.T) {

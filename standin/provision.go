@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/valora-k6/valora-k6/extension/ids"
+	"github.com/valora-k6/valora-k6/valoraid"
 )
 
 // Provisioning routes (contract 8.4), served under /api with a key and under /admin with a session. Every create
@@ -240,8 +240,8 @@ func (s *Server) createPrice(w http.ResponseWriter, r *http.Request, rc reqCtx) 
 }
 
 // validatePrice follows Valora's price service: identifiers, then enums, then the model/mode/unit combination.
-func (s *Server) validatePrice(orgID ids.ID, req *createPriceRequest) (*price, *apiError) {
-	productID, err := parseSnowflake(strings.TrimSpace(req.ProductID))
+func (s *Server) validatePrice(orgID valoraid.ID, req *createPriceRequest) (*price, *apiError) {
+	productID, err := valoraid.ParseString(strings.TrimSpace(req.ProductID))
 	if err != nil {
 		return nil, errInvalid("invalid_product")
 	}
@@ -389,14 +389,14 @@ func (s *Server) createPriceAmount(w http.ResponseWriter, r *http.Request, rc re
 		writeError(w, errInvalidRequest)
 		return
 	}
-	priceID, err := parseSnowflake(strings.TrimSpace(req.PriceID))
+	priceID, err := valoraid.ParseString(strings.TrimSpace(req.PriceID))
 	if err != nil {
 		writeError(w, errInvalid("invalid_price"))
 		return
 	}
-	var meterID ids.ID
+	var meterID valoraid.ID
 	if req.MeterID != nil && strings.TrimSpace(*req.MeterID) != "" {
-		if meterID, err = parseSnowflake(strings.TrimSpace(*req.MeterID)); err != nil {
+		if meterID, err = valoraid.ParseString(strings.TrimSpace(*req.MeterID)); err != nil {
 			writeError(w, errInvalid("invalid_meter_id"))
 			return
 		}
@@ -517,7 +517,7 @@ func (s *Server) createSubscription(w http.ResponseWriter, r *http.Request, rc r
 		writeError(w, errInvalidRequest)
 		return
 	}
-	customerID, err := parseSnowflake(strings.TrimSpace(req.CustomerID))
+	customerID, err := valoraid.ParseString(strings.TrimSpace(req.CustomerID))
 	if err != nil || customerID == 0 {
 		writeError(w, errInvalid("invalid_customer"))
 		return
@@ -549,7 +549,7 @@ func (s *Server) createSubscription(w http.ResponseWriter, r *http.Request, rc r
 			writeError(w, errInvalid("invalid_price"))
 			return
 		}
-		priceID, err := parseSnowflake(rawPrice)
+		priceID, err := valoraid.ParseString(rawPrice)
 		if err != nil {
 			writeError(w, errInvalid("invalid_id"))
 			return
@@ -600,7 +600,7 @@ func (s *Server) createSubscription(w http.ResponseWriter, r *http.Request, rc r
 }
 
 // currentPriceAmount is the price amount in effect at now. Caller holds st.mu.
-func (st *state) currentPriceAmount(priceID ids.ID, now time.Time) *priceAmount {
+func (st *state) currentPriceAmount(priceID valoraid.ID, now time.Time) *priceAmount {
 	var best *priceAmount
 	for _, a := range st.priceAmounts {
 		if a.PriceID != priceID || a.EffectiveFrom.After(now) || (a.EffectiveTo != nil && !a.EffectiveTo.After(now)) {
@@ -614,7 +614,7 @@ func (st *state) currentPriceAmount(priceID ids.ID, now time.Time) *priceAmount 
 }
 
 func (s *Server) getSubscription(w http.ResponseWriter, r *http.Request, rc reqCtx) {
-	id, err := parseSnowflake(strings.TrimSpace(rc.param))
+	id, err := valoraid.ParseString(strings.TrimSpace(rc.param))
 	if err != nil {
 		writeError(w, errValidation("id", "invalid_id", "invalid id"))
 		return
@@ -632,7 +632,7 @@ func (s *Server) getSubscription(w http.ResponseWriter, r *http.Request, rc reqC
 // activateSubscription is POST …/subscriptions/:id/activate: DRAFT → ACTIVE with Valora's activation checks, 204.
 // Activating an ACTIVE subscription is a no-op; other states cannot be activated here.
 func (s *Server) activateSubscription(w http.ResponseWriter, r *http.Request, rc reqCtx) {
-	id, err := parseSnowflake(strings.TrimSpace(rc.param))
+	id, err := valoraid.ParseString(strings.TrimSpace(rc.param))
 	if err != nil {
 		writeError(w, errValidation("id", "invalid_id", "invalid id"))
 		return
