@@ -1,7 +1,6 @@
 package standin
 
 import (
-	"crypto/sha256"
 	"encoding/json"
 	"hash/maphash"
 	"sort"
@@ -54,16 +53,6 @@ type customer struct {
 	// Customers never change once created, so their JSON and page token are rendered once, at insert.
 	json  []byte
 	token string
-}
-
-type providerConfig struct {
-	ID        valoraid.ID
-	OrgID     valoraid.ID
-	Provider  string
-	Config    map[string]any
-	Active    bool
-	CreatedAt time.Time
-	UpdatedAt time.Time
 }
 
 type balance struct {
@@ -185,50 +174,6 @@ func (st *state) insertCustomer(c *customer) {
 	copy(list[i+1:], list[i:])
 	list[i] = c
 	st.customersByOrg[c.OrgID] = list
-}
-
-// ---- API keys ----
-
-type apiKey struct {
-	ID        valoraid.ID
-	OrgID     valoraid.ID
-	KeyID     string
-	Name      string
-	Scopes    []string
-	Hash      [32]byte
-	Active    bool
-	ExpiresAt *time.Time
-	CreatedAt time.Time
-}
-
-// apiKeyStore is indexed by the SHA-256 of the plaintext, unlike Valora (which scans api_keys without an index):
-// the stand-in must never be the bottleneck a benchmark measures.
-type apiKeyStore struct {
-	mu      sync.RWMutex
-	byHash  map[[32]byte]*apiKey
-	byKeyID map[string]*apiKey
-}
-
-func (ks *apiKeyStore) add(k *apiKey) {
-	ks.mu.Lock()
-	ks.byHash[k.Hash] = k
-	ks.byKeyID[k.KeyID] = k
-	ks.mu.Unlock()
-}
-
-// lookup returns the org of an active, unexpired key with this plaintext.
-func (ks *apiKeyStore) lookup(plaintext string, now time.Time) (valoraid.ID, bool) {
-	var buf [128]byte // keys are 89 bytes: hash them without a heap copy
-	h := sha256.Sum256(append(buf[:0], plaintext...))
-	ks.mu.RLock()
-	k := ks.byHash[h]
-	var orgID valoraid.ID
-	ok := k != nil && k.Active && (k.ExpiresAt == nil || k.ExpiresAt.After(now))
-	if ok {
-		orgID = k.OrgID
-	}
-	ks.mu.RUnlock()
-	return orgID, ok
 }
 
 // ---- sessions ----
