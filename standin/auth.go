@@ -7,7 +7,7 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/valora-k6/valora-k6/extension/ids"
+	"github.com/valora-k6/valora-k6/valoraid"
 )
 
 // ---- /api: API keys (contract 1.3) ----
@@ -56,7 +56,7 @@ func (s *Server) withAPIKey(h hfunc) hfunc {
 			writeError(w, errUnauthorized)
 			return
 		}
-		orgID, ok := ids.ID(0), false
+		orgID, ok := valoraid.ID(0), false
 		if token, valid := bearerToken(r.Header.Get("Authorization")); valid {
 			orgID, ok = s.st.keys.lookup(token, time.Now().UTC())
 		}
@@ -68,7 +68,7 @@ func (s *Server) withAPIKey(h hfunc) hfunc {
 			orgID = s.fixture.orgID
 		}
 		if hint != "" && orgHonoured {
-			if id, err := parseSnowflake(hint); err == nil && s.orgExists(id) {
+			if id, err := valoraid.ParseString(hint); err == nil && s.orgExists(id) {
 				orgID = id
 			}
 		}
@@ -77,7 +77,7 @@ func (s *Server) withAPIKey(h hfunc) hfunc {
 	}
 }
 
-func (s *Server) orgExists(id ids.ID) bool {
+func (s *Server) orgExists(id valoraid.ID) bool {
 	s.st.mu.RLock()
 	defer s.st.mu.RUnlock()
 	return s.st.orgs[id] != nil
@@ -147,7 +147,7 @@ func (s *Server) ownerSession() *session {
 	}
 }
 
-func containsID(list []ids.ID, id ids.ID) bool {
+func containsID(list []valoraid.ID, id valoraid.ID) bool {
 	for _, x := range list {
 		if x == id {
 			return true
@@ -161,13 +161,13 @@ func (s *Server) withOrg(h hfunc) hfunc {
 	return func(w http.ResponseWriter, r *http.Request, rc reqCtx) {
 		sess := rc.sess
 		header := strings.TrimSpace(r.Header.Get("X-Org-Id"))
-		var resolved ids.ID
+		var resolved valoraid.ID
 		sess.mu.Lock()
 		active, cached := sess.ActiveOrgID, sess.OrgIDs
 		sess.mu.Unlock()
 		orgIDs := cached
 		if header != "" {
-			id, err := parseSnowflake(header)
+			id, err := valoraid.ParseString(header)
 			if err != nil {
 				writeError(w, errValidation("org_id", "invalid_org_id", "invalid org id"))
 				return

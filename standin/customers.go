@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/valora-k6/valora-k6/extension/ids"
+	"github.com/valora-k6/valora-k6/valoraid"
 )
 
 type customerView struct {
@@ -122,7 +122,7 @@ func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request, rc reqCtx
 	// makes the SQL cast fail, which is a 500.
 	var (
 		hasCursor bool
-		curID     ids.ID
+		curID     valoraid.ID
 		curTime   time.Time
 	)
 	if token := q.Get("page_token"); token != "" {
@@ -135,7 +135,7 @@ func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request, rc reqCtx
 					writeError(w, errInternal)
 					return
 				}
-				hasCursor, curID, curTime = true, ids.ID(id), t
+				hasCursor, curID, curTime = true, valoraid.ID(id), t
 			}
 		}
 	}
@@ -265,7 +265,7 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request, rc reqCt
 
 // getCustomer is GET /api/customers/:id and /admin/customers/:id (contract 3.3).
 func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request, rc reqCtx) {
-	id, err := parseSnowflake(strings.TrimSpace(rc.param))
+	id, err := valoraid.ParseString(strings.TrimSpace(rc.param))
 	if err != nil {
 		writeError(w, errInvalid("invalid_id"))
 		return

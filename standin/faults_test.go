@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/valora-k6/valora-k6/extension/ids"
+	"github.com/valora-k6/valora-k6/valoraid"
 )
 
 // invariant checks one property the suite guards against the running server; nil means it holds.
@@ -462,7 +462,7 @@ func otherPriceID(t testing.TB, h *harness) string {
 func (l *usageLimiter) reset() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.org, l.endpoint, l.locks = map[ids.ID]*bucket{}, map[ids.ID]*bucket{}, map[lockKey]lockEntry{}
+	l.org, l.endpoint, l.locks = map[valoraid.ID]*bucket{}, map[valoraid.ID]*bucket{}, map[lockKey]lockEntry{}
 }
 
 // TestEachFaultBreaksOnlyItsInvariant: on a healthy server every invariant holds; each fault breaks its own,

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/valora-k6/valora-k6/extension/ids"
+	"github.com/valora-k6/valora-k6/valoraid"
 )
 
 // Fixture is the data a new Server is seeded with: everything a scenario needs to run against it.
@@ -45,7 +45,7 @@ type Fixture struct {
 	// delivered payment shows on the dashboard up to one interval later (more when over 50 are pending).
 	RollupInterval time.Duration
 
-	orgID, ownerID ids.ID
+	orgID, ownerID valoraid.ID
 }
 
 // Env returns the environment variables a scenario reads, for a server at baseURL. SecretEnvKeys says which of
@@ -110,11 +110,11 @@ func (s *Server) buildFixture() error {
 		base = seededBase
 	}
 	clock := &fixtureClock{t: base}
-	gen, err := ids.NewGenerator(1, clock.now)
+	gen, err := valoraid.NewGenerator(1, clock.now)
 	if err != nil {
 		return err
 	}
-	next := func() ids.ID {
+	next := func() valoraid.ID {
 		id := gen.Next()
 		clock.t = clock.t.Add(time.Millisecond)
 		return id
@@ -148,8 +148,8 @@ func (s *Server) buildFixture() error {
 		st.users[u.ID] = u
 		st.usersByEmail[u.Email] = u
 	}
-	st.members[mainOrg.ID] = map[ids.ID]string{owner.ID: roleOwner}
-	st.members[otherOrg.ID] = map[ids.ID]string{otherOwner.ID: roleOwner}
+	st.members[mainOrg.ID] = map[valoraid.ID]string{owner.ID: roleOwner}
+	st.members[otherOrg.ID] = map[valoraid.ID]string{otherOwner.ID: roleOwner}
 	f.orgID, f.ownerID = mainOrg.ID, owner.ID
 	f.OrgID, f.OwnerUserID = mainOrg.ID.String(), owner.ID.String()
 	f.OtherOrgID, f.OtherOwnerEmail = otherOrg.ID.String(), otherOwner.Email
@@ -253,13 +253,13 @@ func (s *Server) buildFixture() error {
 }
 
 type billingSetup struct {
-	customer, meter, product, price, amount, subscription ids.ID
+	customer, meter, product, price, amount, subscription valoraid.ID
 	meterCode                                             string
 }
 
 // seedBilling creates meter api_calls, a product with a PER_UNIT metered monthly price and its USD amount, and a
 // customer with an ACTIVE subscription on it.
-func (s *Server) seedBilling(orgID ids.ID, name, email string, next func() ids.ID, clock *fixtureClock) billingSetup {
+func (s *Server) seedBilling(orgID valoraid.ID, name, email string, next func() valoraid.ID, clock *fixtureClock) billingSetup {
 	st := s.st
 	t := clock.t
 	sum, unit := "SUM", "API_CALL"

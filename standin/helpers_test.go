@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/valora-k6/valora-k6/valoraid"
 )
 
 // testArgon2Memory keeps the fixture's password hashing cheap under the race detector.
@@ -187,4 +189,13 @@ func eventually(t testing.TB, within time.Duration, cond func() bool) bool {
 		time.Sleep(5 * time.Millisecond)
 	}
 	return cond()
+}
+
+func mustID(t *testing.T, s string) valoraid.ID {
+	t.Helper()
+	id, err := valoraid.ParseString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/valora-k6/valora-k6/extension/ids"
+	"github.com/valora-k6/valora-k6/valoraid"
 )
 
 // limits are the usage limiter's parameters (contract 2.5).
@@ -38,8 +38,8 @@ var (
 type usageLimiter struct {
 	lim      limits
 	mu       sync.Mutex
-	org      map[ids.ID]*bucket
-	endpoint map[ids.ID]*bucket
+	org      map[valoraid.ID]*bucket
+	endpoint map[valoraid.ID]*bucket
 	locks    map[lockKey]lockEntry
 	seq      uint64
 }
@@ -50,7 +50,7 @@ type bucket struct {
 }
 
 type lockKey struct {
-	org             ids.ID
+	org             valoraid.ID
 	customer, meter string
 }
 
@@ -66,12 +66,12 @@ type bucketResult struct {
 }
 
 func newUsageLimiter(l limits) *usageLimiter {
-	return &usageLimiter{lim: l, org: map[ids.ID]*bucket{}, endpoint: map[ids.ID]*bucket{}, locks: map[lockKey]lockEntry{}}
+	return &usageLimiter{lim: l, org: map[valoraid.ID]*bucket{}, endpoint: map[valoraid.ID]*bucket{}, locks: map[lockKey]lockEntry{}}
 }
 
 // take refills continuously at rate, capped at burst, and spends one token if one is there. remaining is
 // truncated to an integer as the Redis script's reply is.
-func take(m map[ids.ID]*bucket, org ids.ID, rate, burst float64, now time.Time) (bool, bucketResult) {
+func take(m map[valoraid.ID]*bucket, org valoraid.ID, rate, burst float64, now time.Time) (bool, bucketResult) {
 	b := m[org]
 	if b == nil {
 		b = &bucket{tokens: burst, ts: now}
@@ -94,7 +94,7 @@ func take(m map[ids.ID]*bucket, org ids.ID, rate, burst float64, now time.Time) 
 
 // allow checks the org bucket, then the "endpoint" bucket (also keyed by org only); a refusal by the second has
 // already spent a token of the first, as in Valora.
-func (l *usageLimiter) allow(org ids.ID, now time.Time) (reason string, res bucketResult, ok bool) {
+func (l *usageLimiter) allow(org valoraid.ID, now time.Time) (reason string, res bucketResult, ok bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if ok, res := take(l.org, org, l.lim.orgRate, l.lim.orgBurst, now); !ok {

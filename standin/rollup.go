@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/valora-k6/valora-k6/extension/ids"
+	"github.com/valora-k6/valora-k6/valoraid"
 )
 
 // Valora does not move a dashboard balance in the request that causes it (contract 4, "When the balance moves"):
@@ -23,8 +23,8 @@ const rollupBatchSize = 50
 // receivable, which is what the rollup adds to the balance row of (org, customer). Payment ledger entries carry
 // no revenue, so billing_cycle_stats do not change.
 type billingEvent struct {
-	orgID      ids.ID // the org the ledger entry was posted in: for a webhook, the org whose secret verified
-	customerID ids.ID // taken from the event, never checked against that org
+	orgID      valoraid.ID // the org the ledger entry was posted in: for a webhook, the org whose secret verified
+	customerID valoraid.ID // taken from the event, never checked against that org
 	currency   string
 	delta      int64
 }

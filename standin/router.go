@@ -4,14 +4,14 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/valora-k6/valora-k6/extension/ids"
+	"github.com/valora-k6/valora-k6/valoraid"
 )
 
 // reqCtx carries what the middleware resolved: the path parameter, the org and, on session routes, the user.
 type reqCtx struct {
 	param  string
-	orgID  ids.ID
-	userID ids.ID
+	orgID  valoraid.ID
+	userID valoraid.ID
 	sess   *session
 }
 

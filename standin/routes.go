@@ -8,6 +8,11 @@ import (
 
 // buildRoutes registers what Valora's RegisterRoutes registers for the routes the suite touches, with the same
 // middleware order. Anything else falls through to the text 404.
+//
+// The provisioning routes (contract 8.4: meters, products, prices, price amounts, subscriptions) are served under
+// /api with a key and under /admin with a session. Every create answers 200 {"data": …}; validation follows
+// Valora's services closely enough that provisioning code written against the stand-in works against a real
+// Valora.
 func (s *Server) buildRoutes() router {
 	var rt router
 	const (

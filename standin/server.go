@@ -34,7 +34,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/valora-k6/valora-k6/extension/ids"
+	"github.com/valora-k6/valora-k6/valoraid"
 )
 
 // Config configures a Server. The zero value is a healthy server with Valora's defaults.
@@ -126,7 +126,7 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	st      *state
-	gen     *ids.Generator
+	gen     *valoraid.Generator
 	faults  faultSet
 	fixture Fixture
 	rand    io.Reader // crypto randomness for runtime secrets (keys, session tokens)
@@ -159,7 +159,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Customers > 100000 {
 		return nil, fmt.Errorf("standin: Customers %d is more than 100000", cfg.Customers)
 	}
-	gen, err := ids.NewGenerator(1, time.Now)
+	gen, err := valoraid.NewGenerator(1, time.Now)
 	if err != nil {
 		return nil, fmt.Errorf("standin: id generator: %w", err)
 	}
@@ -298,8 +298,8 @@ func (s *Server) Balance(customerID string) int64 {
 // for the customer. A webhook verified with org A's secret moves (A, customer) whichever org the customer
 // belongs to.
 func (s *Server) OrgBalance(orgID, customerID string) int64 {
-	org, err1 := ids.ParseID(orgID)
-	id, err2 := ids.ParseID(customerID)
+	org, err1 := valoraid.ParseString(orgID)
+	id, err2 := valoraid.ParseString(customerID)
 	if err1 != nil || err2 != nil {
 		return 0
 	}

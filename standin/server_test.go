@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/valora-k6/valora-k6/extension/ids"
+	"github.com/valora-k6/valora-k6/valoraid"
 )
 
 func TestRoutingBasics(t *testing.T) {
@@ -248,8 +248,8 @@ func TestFixtureAndEnv(t *testing.T) {
 		t.Fatalf("API key %q is not in Valora's format", h.fx.APIKey)
 	}
 	n, err := strconv.ParseInt(m[1], 36, 64)
-	if err != nil || ids.Decode(ids.ID(n)).Node != 1 || "key_"+m[1] != h.fx.APIKeyID {
-		t.Fatalf("key id %s: %v node %d, key_id %s", m[1], err, ids.Decode(ids.ID(n)).Node, h.fx.APIKeyID)
+	if err != nil || valoraid.Decode(valoraid.ID(n)).Node != 1 || "key_"+m[1] != h.fx.APIKeyID {
+		t.Fatalf("key id %s: %v node %d, key_id %s", m[1], err, valoraid.Decode(valoraid.ID(n)).Node, h.fx.APIKeyID)
 	}
 	if !strings.HasPrefix(h.fx.WebhookSecret, "whsec_") || !regexp.MustCompile(`^[0-9A-F]{64}$`).MatchString(h.fx.AdyenHMACKey) {
 		t.Fatalf("secrets: %q %q", h.fx.WebhookSecret, h.fx.AdyenHMACKey)
@@ -258,8 +258,8 @@ func TestFixtureAndEnv(t *testing.T) {
 		t.Fatalf("session token %q is not 43 base64url chars", h.fx.AdminSession)
 	}
 	for _, id := range []string{h.fx.OrgID, h.fx.CustomerID, h.fx.OtherOrgID, h.fx.SubscriptionID} {
-		p, err := ids.ParseID(id)
-		if err != nil || ids.Decode(p).Node != 1 {
+		p, err := valoraid.ParseString(id)
+		if err != nil || p <= 0 || p.String() != id || valoraid.Decode(p).Node != 1 {
 			t.Fatalf("id %s is not a node-1 snowflake: %v", id, err)
 		}
 	}

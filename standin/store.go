@@ -1,7 +1,6 @@
 package standin
 
 import (
-	"crypto/sha256"
 	"encoding/json"
 	"hash/maphash"
 	"sort"
@@ -9,21 +8,21 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/valora-k6/valora-k6/extension/ids"
+	"github.com/valora-k6/valora-k6/valoraid"
 )
 
 // The state lives in memory. Low-traffic data shares one RWMutex; the hot paths (API keys, sessions, usage
 // idempotency) have their own locks so a load test on one route does not serialise the others.
 
 type org struct {
-	ID        ids.ID
+	ID        valoraid.ID
 	Name      string
 	Slug      string
 	CreatedAt time.Time
 }
 
 type user struct {
-	ID                  ids.ID
+	ID                  valoraid.ID
 	Email               string
 	DisplayName         string
 	PasswordHash        string
@@ -42,8 +41,8 @@ const (
 )
 
 type customer struct {
-	ID        ids.ID
-	OrgID     ids.ID
+	ID        valoraid.ID
+	OrgID     valoraid.ID
 	Name      string
 	Email     string
 	Currency  string
@@ -54,103 +53,6 @@ type customer struct {
 	// Customers never change once created, so their JSON and page token are rendered once, at insert.
 	json  []byte
 	token string
-}
-
-type meter struct {
-	ID          ids.ID
-	OrgID       ids.ID
-	Code        string
-	Name        string
-	Aggregation string
-	Unit        string
-	Active      bool
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-}
-
-type product struct {
-	ID          ids.ID
-	OrgID       ids.ID
-	Code        string
-	Name        string
-	Description *string
-	Active      bool
-	Metadata    map[string]any
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-}
-
-type price struct {
-	ID                   ids.ID
-	OrgID                ids.ID
-	ProductID            ids.ID
-	Code                 string
-	Name                 string
-	Description          string
-	PricingModel         string
-	BillingMode          string
-	BillingInterval      string
-	BillingIntervalCount int32
-	AggregateUsage       *string
-	BillingUnit          *string
-	BillingThreshold     *float64
-	TaxBehavior          string
-	TaxCode              *string
-	Version              int32
-	IsDefault            bool
-	Active               bool
-	CreatedAt            time.Time
-	UpdatedAt            time.Time
-}
-
-type priceAmount struct {
-	ID              ids.ID
-	OrgID           ids.ID
-	PriceID         ids.ID
-	MeterID         ids.ID // 0: none
-	Currency        string
-	UnitAmountCents int64
-	MinimumCents    *int64
-	MaximumCents    *int64
-	EffectiveFrom   time.Time
-	EffectiveTo     *time.Time
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
-}
-
-type subscriptionItem struct {
-	ID          ids.ID
-	PriceID     ids.ID
-	PriceCode   string
-	MeterID     ids.ID // 0: none
-	MeterCode   string
-	Quantity    int8
-	BillingMode string
-}
-
-type subscription struct {
-	ID               ids.ID
-	OrgID            ids.ID
-	CustomerID       ids.ID
-	Status           string
-	CollectionMode   string
-	BillingCycleType string
-	StartAt          time.Time
-	ActivatedAt      *time.Time
-	Items            []subscriptionItem
-	Metadata         map[string]any
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
-}
-
-type providerConfig struct {
-	ID        ids.ID
-	OrgID     ids.ID
-	Provider  string
-	Config    map[string]any
-	Active    bool
-	CreatedAt time.Time
-	UpdatedAt time.Time
 }
 
 type balance struct {
@@ -165,36 +67,36 @@ type cycleStat struct {
 	Status       string
 }
 
-type orgCustomer struct{ org, customer ids.ID }
+type orgCustomer struct{ org, customer valoraid.ID }
 type orgCode struct {
-	org  ids.ID
+	org  valoraid.ID
 	code string
 }
 
 type state struct {
 	mu sync.RWMutex
 
-	orgs         map[ids.ID]*org
-	users        map[ids.ID]*user
+	orgs         map[valoraid.ID]*org
+	users        map[valoraid.ID]*user
 	usersByEmail map[string]*user
-	members      map[ids.ID]map[ids.ID]string // org → user → role
+	members      map[valoraid.ID]map[valoraid.ID]string // org → user → role
 
-	customers      map[ids.ID]*customer
-	customersByOrg map[ids.ID][]*customer // ascending (created_at, id); lists walk it backwards
+	customers      map[valoraid.ID]*customer
+	customersByOrg map[valoraid.ID][]*customer // ascending (created_at, id); lists walk it backwards
 
-	meters        map[ids.ID]*meter
+	meters        map[valoraid.ID]*meter
 	metersByCode  map[orgCode]*meter
-	products      map[ids.ID]*product
+	products      map[valoraid.ID]*product
 	productCodes  map[orgCode]struct{}
-	prices        map[ids.ID]*price
+	prices        map[valoraid.ID]*price
 	priceCodes    map[orgCode]struct{}
-	priceAmounts  map[ids.ID]*priceAmount
-	subscriptions map[ids.ID]*subscription
-	activeSub     map[orgCustomer]ids.ID
+	priceAmounts  map[valoraid.ID]*priceAmount
+	subscriptions map[valoraid.ID]*subscription
+	activeSub     map[orgCustomer]valoraid.ID
 
 	providerConfigs []*providerConfig // creation order: the order webhook verification tries them in
 	balances        map[orgCustomer]*balance
-	cycles          map[ids.ID][]cycleStat
+	cycles          map[valoraid.ID][]cycleStat
 
 	keys     apiKeyStore
 	sessions sessionStore
@@ -204,23 +106,23 @@ type state struct {
 
 func newState() *state {
 	st := &state{
-		orgs:           map[ids.ID]*org{},
-		users:          map[ids.ID]*user{},
+		orgs:           map[valoraid.ID]*org{},
+		users:          map[valoraid.ID]*user{},
 		usersByEmail:   map[string]*user{},
-		members:        map[ids.ID]map[ids.ID]string{},
-		customers:      map[ids.ID]*customer{},
-		customersByOrg: map[ids.ID][]*customer{},
-		meters:         map[ids.ID]*meter{},
+		members:        map[valoraid.ID]map[valoraid.ID]string{},
+		customers:      map[valoraid.ID]*customer{},
+		customersByOrg: map[valoraid.ID][]*customer{},
+		meters:         map[valoraid.ID]*meter{},
 		metersByCode:   map[orgCode]*meter{},
-		products:       map[ids.ID]*product{},
+		products:       map[valoraid.ID]*product{},
 		productCodes:   map[orgCode]struct{}{},
-		prices:         map[ids.ID]*price{},
+		prices:         map[valoraid.ID]*price{},
 		priceCodes:     map[orgCode]struct{}{},
-		priceAmounts:   map[ids.ID]*priceAmount{},
-		subscriptions:  map[ids.ID]*subscription{},
-		activeSub:      map[orgCustomer]ids.ID{},
+		priceAmounts:   map[valoraid.ID]*priceAmount{},
+		subscriptions:  map[valoraid.ID]*subscription{},
+		activeSub:      map[orgCustomer]valoraid.ID{},
 		balances:       map[orgCustomer]*balance{},
-		cycles:         map[ids.ID][]cycleStat{},
+		cycles:         map[valoraid.ID][]cycleStat{},
 	}
 	st.keys.byHash = map[[32]byte]*apiKey{}
 	st.keys.byKeyID = map[string]*apiKey{}
@@ -231,8 +133,8 @@ func newState() *state {
 }
 
 // orgIDsOf lists the orgs a user belongs to, in a stable order. Caller holds st.mu.
-func (st *state) orgIDsOf(userID ids.ID) []ids.ID {
-	var out []ids.ID
+func (st *state) orgIDsOf(userID valoraid.ID) []valoraid.ID {
+	var out []valoraid.ID
 	for orgID, m := range st.members {
 		if _, ok := m[userID]; ok {
 			out = append(out, orgID)
@@ -242,14 +144,14 @@ func (st *state) orgIDsOf(userID ids.ID) []ids.ID {
 	return out
 }
 
-func (st *state) userOrgIDs(userID ids.ID) []ids.ID {
+func (st *state) userOrgIDs(userID valoraid.ID) []valoraid.ID {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
 	return st.orgIDsOf(userID)
 }
 
 // role returns the user's role in the org, "" when not a member.
-func (st *state) role(orgID, userID ids.ID) string {
+func (st *state) role(orgID, userID valoraid.ID) string {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
 	return st.members[orgID][userID]
@@ -274,58 +176,14 @@ func (st *state) insertCustomer(c *customer) {
 	st.customersByOrg[c.OrgID] = list
 }
 
-// ---- API keys ----
-
-type apiKey struct {
-	ID        ids.ID
-	OrgID     ids.ID
-	KeyID     string
-	Name      string
-	Scopes    []string
-	Hash      [32]byte
-	Active    bool
-	ExpiresAt *time.Time
-	CreatedAt time.Time
-}
-
-// apiKeyStore is indexed by the SHA-256 of the plaintext, unlike Valora (which scans api_keys without an index):
-// the stand-in must never be the bottleneck a benchmark measures.
-type apiKeyStore struct {
-	mu      sync.RWMutex
-	byHash  map[[32]byte]*apiKey
-	byKeyID map[string]*apiKey
-}
-
-func (ks *apiKeyStore) add(k *apiKey) {
-	ks.mu.Lock()
-	ks.byHash[k.Hash] = k
-	ks.byKeyID[k.KeyID] = k
-	ks.mu.Unlock()
-}
-
-// lookup returns the org of an active, unexpired key with this plaintext.
-func (ks *apiKeyStore) lookup(plaintext string, now time.Time) (ids.ID, bool) {
-	var buf [128]byte // keys are 89 bytes: hash them without a heap copy
-	h := sha256.Sum256(append(buf[:0], plaintext...))
-	ks.mu.RLock()
-	k := ks.byHash[h]
-	var orgID ids.ID
-	ok := k != nil && k.Active && (k.ExpiresAt == nil || k.ExpiresAt.After(now))
-	if ok {
-		orgID = k.OrgID
-	}
-	ks.mu.RUnlock()
-	return orgID, ok
-}
-
 // ---- sessions ----
 
 type session struct {
 	mu          sync.Mutex
-	ID          ids.ID
-	UserID      ids.ID
-	ActiveOrgID ids.ID // 0: none
-	OrgIDs      []ids.ID
+	ID          valoraid.ID
+	UserID      valoraid.ID
+	ActiveOrgID valoraid.ID // 0: none
+	OrgIDs      []valoraid.ID
 	ExpiresAt   time.Time
 	Revoked     bool
 	LastSeenAt  time.Time
@@ -352,9 +210,9 @@ func (ss *sessionStore) get(hash [32]byte) *session {
 // ---- usage events ----
 
 type usageEvent struct {
-	ID         ids.ID
-	OrgID      ids.ID
-	CustomerID ids.ID
+	ID         valoraid.ID
+	OrgID      valoraid.ID
+	CustomerID valoraid.ID
 	MeterCode  string
 	Value      float64
 	RecordedAt time.Time
@@ -364,7 +222,7 @@ type usageEvent struct {
 }
 
 type usageKey struct {
-	org ids.ID
+	org valoraid.ID
 	key string
 }
 
@@ -378,7 +236,7 @@ type usageStore struct {
 	count  atomic.Int64
 	// lastID per org, for FaultIngestSharedID.
 	lastMu sync.Mutex
-	lastID map[ids.ID]ids.ID
+	lastID map[valoraid.ID]valoraid.ID
 }
 
 type usageShard struct {
@@ -393,7 +251,7 @@ func (us *usageStore) init() {
 	for i := range us.shards {
 		us.shards[i].byKey = map[usageKey][]*usageEvent{}
 	}
-	us.lastID = map[ids.ID]ids.ID{}
+	us.lastID = map[valoraid.ID]valoraid.ID{}
 }
 
 func (us *usageStore) shard(k usageKey) *usageShard {
@@ -402,7 +260,7 @@ func (us *usageStore) shard(k usageKey) *usageShard {
 }
 
 // records returns every record stored under the key (tests use it to count).
-func (us *usageStore) records(org ids.ID, key string) []*usageEvent {
+func (us *usageStore) records(org valoraid.ID, key string) []*usageEvent {
 	k := usageKey{org, key}
 	sh := us.shard(k)
 	sh.mu.Lock()
@@ -415,7 +273,7 @@ func (us *usageStore) records(org ids.ID, key string) []*usageEvent {
 type paymentKey struct{ provider, eventID string }
 
 type paymentEvent struct {
-	OrgID     ids.ID
+	OrgID     valoraid.ID
 	Processed bool
 }
 

@@ -11,7 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/valora-k6/valora-k6/extension/ids"
+	"github.com/valora-k6/valora-k6/valoraid"
 )
 
 // ingestRequest is Valora's CreateIngestRequest. Its types are the point: customer_id must be a JSON string,
@@ -89,7 +89,7 @@ func (s *Server) ingestUsage(w http.ResponseWriter, r *http.Request, rc reqCtx) 
 		writeError(w, errInvalid("invalid_organization"))
 		return
 	}
-	customerID, err := parseSnowflake(strings.TrimSpace(req.CustomerID))
+	customerID, err := valoraid.ParseString(strings.TrimSpace(req.CustomerID))
 	if err != nil || customerID == 0 {
 		writeError(w, errInvalid("invalid_customer"))
 		return
@@ -150,7 +150,7 @@ func (s *Server) ingestUsage(w http.ResponseWriter, r *http.Request, rc reqCtx) 
 
 // checkIngestTarget needs an ACTIVE subscription for the customer (an unknown customer is the same error) and a
 // meter with that code; meters.active is not checked, as in Valora.
-func (s *Server) checkIngestTarget(orgID, customerID ids.ID, meterCode string) *apiError {
+func (s *Server) checkIngestTarget(orgID, customerID valoraid.ID, meterCode string) *apiError {
 	s.st.mu.RLock()
 	_, active := s.st.activeSub[orgCustomer{orgID, customerID}]
 	m := s.st.metersByCode[orgCode{orgID, meterCode}]
@@ -165,7 +165,7 @@ func (s *Server) checkIngestTarget(orgID, customerID ids.ID, meterCode string) *
 }
 
 // usageID is a fresh snowflake, except under FaultIngestSharedID where a new event reuses the org's last id.
-func (s *Server) usageID(orgID ids.ID) ids.ID {
+func (s *Server) usageID(orgID valoraid.ID) valoraid.ID {
 	if !s.faults.has(FaultIngestSharedID) {
 		return s.gen.Next()
 	}

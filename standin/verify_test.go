@@ -6,12 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"go/parser"
-	"go/token"
 	"math/rand/v2"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -165,41 +161,5 @@ func TestBraintreeSignatureGolden(t *testing.T) {
 	}
 	if res, err := verifyBraintree([]byte("bt_payload=x"), "k"); res != stopLoop || err == nil {
 		t.Fatalf("missing bt_signature: %v %v", res, err)
-	}
-}
-
-// TestStandinStandsAlone: the stand-in models Valora from the contract, so it shares no code with the suite's
-// signers, and it never depends on the k6 engine.
-func TestStandinStandsAlone(t *testing.T) {
-	forbidden := []string{"github.com/valora-k6/valora-k6/extension/webhook", "go.k6.io/k6", "github.com/grafana/sobek"}
-	var files []string
-	for _, dir := range []string{".", "standintest", "../cmd/valora-standin"} {
-		matches, err := filepath.Glob(filepath.Join(dir, "*.go"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, matches...)
-	}
-	if len(files) < 10 {
-		t.Fatalf("found only %d Go files", len(files))
-	}
-	fset := token.NewFileSet()
-	for _, file := range files {
-		src, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := parser.ParseFile(fset, file, src, parser.ImportsOnly)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, imp := range f.Imports {
-			path, _ := strconv.Unquote(imp.Path.Value)
-			for _, bad := range forbidden {
-				if path == bad || strings.HasPrefix(path, bad+"/") {
-					t.Errorf("%s imports %s", file, path)
-				}
-			}
-		}
 	}
 }

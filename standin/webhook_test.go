@@ -13,7 +13,7 @@ import (
 
 	stripewebhook "github.com/stripe/stripe-go/v86/webhook"
 
-	"github.com/valora-k6/valora-k6/extension/ids"
+	"github.com/valora-k6/valora-k6/valoraid"
 )
 
 // The webhook tests sign with stripe-go (Stripe) and with the stand-in's own Adyen signer, whose signing string
@@ -89,11 +89,11 @@ func dashboardBalance(t *testing.T, h *harness, headers hdr, customerID string) 
 // otherAdmin is the headers of an /admin call as org Other's owner.
 func (h *harness) otherAdmin() hdr {
 	h.t.Helper()
-	org, err := ids.ParseID(h.fx.OtherOrgID)
+	org, err := valoraid.ParseString(h.fx.OtherOrgID)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	var owner ids.ID
+	var owner valoraid.ID
 	h.s.st.mu.RLock()
 	for id := range h.s.st.members[org] {
 		owner = id

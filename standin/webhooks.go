@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/valora-k6/valora-k6/extension/ids"
+	"github.com/valora-k6/valora-k6/valoraid"
 )
 
 // Canonical payment event types (Valora's payment domain).
@@ -26,8 +26,8 @@ type paymentEventData struct {
 	provider   string
 	eventID    string
 	typ        string
-	orgID      ids.ID
-	customerID ids.ID
+	orgID      valoraid.ID
+	customerID valoraid.ID
 	amount     int64
 	currency   string
 	occurredAt time.Time
@@ -259,7 +259,7 @@ func parseStripe(payload []byte) (*paymentEventData, bool, *apiError) {
 }
 
 // metadataID reads metadata.customer_id, a string or a number, as Valora's readMetadataValue does.
-func metadataID(md map[string]any) (ids.ID, error) {
+func metadataID(md map[string]any) (valoraid.ID, error) {
 	var raw string
 	switch v := md["customer_id"].(type) {
 	case string:
@@ -272,7 +272,7 @@ func metadataID(md map[string]any) (ids.ID, error) {
 	if raw == "" {
 		return 0, errors.New("missing customer_id")
 	}
-	return parseSnowflake(raw)
+	return valoraid.ParseString(raw)
 }
 
 func parseAdyen(payload []byte) (*paymentEventData, bool, *apiError) {
@@ -307,7 +307,7 @@ func parseAdyen(payload []byte) (*paymentEventData, bool, *apiError) {
 	if rawCustomer == "" {
 		rawCustomer = item.MerchantReference
 	}
-	customerID, err := parseSnowflake(rawCustomer)
+	customerID, err := valoraid.ParseString(rawCustomer)
 	if err != nil {
 		return nil, false, errInvalid("invalid_customer")
 	}
@@ -351,7 +351,7 @@ func parseBraintree(payload []byte) (*paymentEventData, bool, *apiError) {
 	default:
 		return nil, true, nil
 	}
-	customerID, err := parseSnowflake(xmlTag(doc, "customer-id"))
+	customerID, err := valoraid.ParseString(xmlTag(doc, "customer-id"))
 	if err != nil {
 		return nil, false, errInvalid("invalid_customer")
 	}

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/valora-k6/valora-k6/valoraid"
 )
 
 // DefaultPrefix is the idempotency key prefix used when none is given.
@@ -22,7 +24,7 @@ const maxPrefixLen = 64
 //
 // An empty prefix means DefaultPrefix; otherwise it must be 1..64 characters of A-Z a-z 0-9 . _ : -. The id
 // must be positive.
-func IdempotencyKey(prefix string, run RunID, id ID) (string, error) {
+func IdempotencyKey(prefix string, run RunID, id valoraid.ID) (string, error) {
 	if prefix == "" {
 		prefix = DefaultPrefix
 	}
@@ -79,7 +81,7 @@ const (
 // each in base62 left-padded with '0' to 11 characters, which makes the result unique per (kind, run, id),
 // then 2 random characters read from rnd. A nil rnd means crypto/rand. The kind must be one of ProviderKinds
 // and the id positive.
-func ProviderID(kind string, run RunID, id ID, rnd io.Reader) (string, error) {
+func ProviderID(kind string, run RunID, id valoraid.ID, rnd io.Reader) (string, error) {
 	if !slices.Contains(ProviderKinds, kind) {
 		return "", fmt.Errorf("%w: %q; accepted kinds are %s", ErrUnknownKind, kind, strings.Join(ProviderKinds, ", "))
 	}
@@ -157,7 +159,7 @@ const PSPReferenceLen = 2 * runIDLen36
 
 // PSPReference returns an Adyen-style reference of upper-case base36: the run id and the id (read as
 // unsigned), each left-padded with '0' to 13 characters. Every (run, id) pair maps to a distinct reference.
-func PSPReference(run RunID, id ID) string {
+func PSPReference(run RunID, id valoraid.ID) string {
 	var buf [PSPReferenceLen]byte
 	b := appendPadded36(buf[:0], uint64(run), runIDLen36, base36Upper)
 	b = appendPadded36(b, uint64(id), runIDLen36, base36Upper)

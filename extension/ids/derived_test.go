@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"github.com/valora-k6/valora-k6/valoraid"
 )
 
 // Expected encodings of valoraOrgID computed independently with Python:
@@ -32,7 +34,7 @@ const (
 func TestIdempotencyKey(t *testing.T) {
 	cases := []struct {
 		prefix string
-		id     ID
+		id     valoraid.ID
 		want   string
 	}{
 		{"", valoraOrgID, "k6-" + testRunBase36 + valoraOrgBase36},
@@ -72,7 +74,7 @@ func TestIdempotencyKeyErrors(t *testing.T) {
 			t.Errorf("error %q does not say which characters are allowed", err)
 		}
 	}
-	for _, id := range []ID{0, -1} {
+	for _, id := range []valoraid.ID{0, -1} {
 		if _, err := IdempotencyKey("k6", testRun, id); !errors.Is(err, ErrInvalidID) {
 			t.Errorf("IdempotencyKey(k6, %d) error = %v, want ErrInvalidID", id, err)
 		}
@@ -146,7 +148,7 @@ func TestProviderIDErrors(t *testing.T) {
 			}
 		}
 	}
-	for _, id := range []ID{0, -5} {
+	for _, id := range []valoraid.ID{0, -5} {
 		if _, err := ProviderID("evt", testRun, id, nil); !errors.Is(err, ErrInvalidID) {
 			t.Errorf("ProviderID(evt, %d) error = %v, want ErrInvalidID", id, err)
 		}
@@ -165,7 +167,7 @@ func TestProviderIDErrors(t *testing.T) {
 
 func TestPSPReference(t *testing.T) {
 	run := strings.ToUpper(testRunBase36)
-	cases := map[ID]string{
+	cases := map[valoraid.ID]string{
 		valoraOrgID: run + "0" + strings.ToUpper(valoraOrgBase36),
 		1:           run + "0000000000001",
 		35:          run + "000000000000Z",
@@ -209,7 +211,7 @@ func TestUniquenessAcrossInstances(t *testing.T) {
 	}
 
 	type vuResult struct {
-		ids  []ID
+		ids  []valoraid.ID
 		keys []string
 		pids []string
 		psps []string
@@ -218,9 +220,13 @@ func TestUniquenessAcrossInstances(t *testing.T) {
 	results := make([]vuResult, len(nodes)*vusPerInstance)
 	done := make(chan struct{})
 	for inst, node := range nodes {
-		g, err := NewGenerator(node, nil)
+		// A segment without a sequence: the shared generator runs on NodeForSegment(start).
+		g, err := NewSharedGenerator(Placement{Segmented: true, Start: starts[inst], Index: -1}, nil)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if g.Node() != node {
+			t.Fatalf("segment %d: shared generator on node %d, want %d", inst, g.Node(), node)
 		}
 		run, err := NewRunID(crand.Reader) // one per instance, as one per k6 process
 		if err != nil {
@@ -232,7 +238,7 @@ func TestUniquenessAcrossInstances(t *testing.T) {
 			go func() {
 				defer func() { done <- struct{}{} }()
 				rnd := rand.NewChaCha8([32]byte{seed}) // one per VU, like per-VU state in k6
-				r.ids = make([]ID, idsPerVU)
+				r.ids = make([]valoraid.ID, idsPerVU)
 				r.keys = make([]string, idsPerVU)
 				r.pids = make([]string, idsPerVU)
 				r.psps = make([]string, idsPerVU)
@@ -255,7 +261,7 @@ func TestUniquenessAcrossInstances(t *testing.T) {
 	}
 
 	total := 0
-	seenIDs := make(map[ID]struct{}, len(results)*idsPerVU)
+	seenIDs := make(map[valoraid.ID]struct{}, len(results)*idsPerVU)
 	seen := make(map[string]struct{}, 3*len(results)*idsPerVU)
 	for _, r := range results {
 		if r.err != nil {
@@ -263,11 +269,11 @@ func TestUniquenessAcrossInstances(t *testing.T) {
 		}
 		for i, id := range r.ids {
 			if _, dup := seenIDs[id]; dup {
-				t.Fatalf("duplicate id %d (%+v)", id, Decode(id))
+				t.Fatalf("duplicate id %d (%+v)", id, valoraid.Decode(id))
 			}
 			seenIDs[id] = struct{}{}
-			if !slices.Contains(nodes, Decode(id).Node) {
-				t.Fatalf("id %d has node %d, not one of %v", id, Decode(id).Node, nodes)
+			if !slices.Contains(nodes, valoraid.Decode(id).Node) {
+				t.Fatalf("id %d has node %d, not one of %v", id, valoraid.Decode(id).Node, nodes)
 			}
 			for _, s := range [...]string{r.keys[i], r.pids[i], r.psps[i]} {
 				if _, dup := seen[s]; dup {
@@ -282,30 +288,6 @@ func TestUniquenessAcrossInstances(t *testing.T) {
 		t.Fatalf("generated %d ids, want at least 1,000,000", total)
 	}
 	t.Logf("%d ids and %d derived values on nodes %v, no duplicates", total, len(seen), nodes)
-}
-
-func BenchmarkNext(b *testing.B) {
-	g, err := NewGenerator(2, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		g.Next()
-	}
-}
-
-func BenchmarkNextParallel(b *testing.B) {
-	g, err := NewGenerator(2, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			g.Next()
-		}
-	})
 }
 
 func BenchmarkIdempotencyKey(b *testing.B) {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+
+	"github.com/valora-k6/valora-k6/valoraid"
 )
 
 // RunID identifies one k6 process: 64 random bits drawn once when the process first needs an id. Every
@@ -33,8 +35,8 @@ func (r RunID) String() string {
 // is left alone as the default of other bwmarrin/snowflake users.
 const FirstNode int64 = 2
 
-// segmentNodes is how many nodes are handed out: FirstNode..MaxNode.
-const segmentNodes = MaxNode - FirstNode + 1 // 1022
+// segmentNodes is how many nodes are handed out: FirstNode..valoraid.MaxNode.
+const segmentNodes = valoraid.MaxNode - FirstNode + 1 // 1022
 
 // Placement is where one k6 process sits in a test run, as its execution segment options describe it.
 type Placement struct {
@@ -46,7 +48,7 @@ type Placement struct {
 	Index int
 }
 
-// ChooseNode picks the snowflake node of one k6 process, always in FirstNode..MaxNode (1022 nodes):
+// ChooseNode picks the snowflake node of one k6 process, always in FirstNode..valoraid.MaxNode (1022 nodes):
 //
 //   - Segmented, with a segment sequence (as k6-operator starts its runners): FirstNode + Index mod 1022.
 //     The instances of one split run get distinct nodes, up to 1022 instances, however uneven their
@@ -71,6 +73,16 @@ func ChooseNode(p Placement, rnd io.Reader) (int64, error) {
 	default:
 		return NodeForSegment(p.Start), nil
 	}
+}
+
+// NewSharedGenerator returns the generator a k6 process mints every snowflake with, shared by all its VUs: a
+// valoraid.Generator on the node ChooseNode picks for p, reading rnd only when p is unsegmented.
+func NewSharedGenerator(p Placement, rnd io.Reader) (*valoraid.Generator, error) {
+	node, err := ChooseNode(p, rnd)
+	if err != nil {
+		return nil, err
+	}
+	return valoraid.NewGenerator(node, nil)
 }
 
 // RandomNode returns a node drawn uniformly from FirstNode..MaxNode.
@@ -111,7 +123,7 @@ func NodeForSegment(start *big.Rat) int64 {
 	scaled := new(big.Int).Mul(start.Num(), big.NewInt(segmentNodes))
 	scaled.Quo(scaled, start.Denom()) // floor, since both are positive
 	if !scaled.IsInt64() || scaled.Int64() >= segmentNodes {
-		return MaxNode
+		return valoraid.MaxNode
 	}
 	return FirstNode + scaled.Int64()
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/grafana/sobek"
 
 	"github.com/valora-k6/valora-k6/extension/ids"
+	"github.com/valora-k6/valora-k6/valoraid"
 )
 
 // snowflake() → decimal string (ids exceed 2^53, so they never cross as numbers)
@@ -24,7 +25,7 @@ func decodeSnowflake(c call) sobek.Value {
 	if err != nil {
 		c.typeError("%s: %v (pass the id as a decimal string: snowflakes exceed 2^53)", c.label(0), err)
 	}
-	p := ids.Decode(parsed)
+	p := valoraid.Decode(parsed)
 	return newObject(c.rt, "time", p.Time.UnixMilli(), "node", p.Node, "step", p.Step)
 }
 

@@ -14,6 +14,7 @@ import (
 	"go.k6.io/k6/v2/js/modules"
 
 	"github.com/valora-k6/valora-k6/extension/ids"
+	"github.com/valora-k6/valora-k6/valoraid"
 )
 
 // ImportPath is the name scripts import the module by.
@@ -35,7 +36,7 @@ type RootModule struct {
 
 // idSource is what every id minted in this process is made from.
 type idSource struct {
-	gen *ids.Generator
+	gen *valoraid.Generator
 	run ids.RunID
 }
 

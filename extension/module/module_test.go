@@ -21,6 +21,7 @@ import (
 	"github.com/valora-k6/valora-k6/extension/ids"
 	"github.com/valora-k6/valora-k6/extension/session"
 	"github.com/valora-k6/valora-k6/extension/webhook"
+	"github.com/valora-k6/valora-k6/valoraid"
 )
 
 // testRoot is a root module that leaves the test binary's signal handling alone: tests that need signals
@@ -263,14 +264,14 @@ func TestIDsFollowTheExecutionSegment(t *testing.T) {
 		v := newVUWith(t, testRoot(), tc.segment, tc.sequence)
 		node := v.run(`valora.nodeId()`).ToInteger()
 		if tc.want == 0 {
-			assert.True(t, node >= 2 && node <= ids.MaxNode, "unsegmented node %d", node)
+			assert.True(t, node >= 2 && node <= valoraid.MaxNode, "unsegmented node %d", node)
 		} else {
 			assert.Equal(t, tc.want, node, "%s in %s", tc.segment, tc.sequence)
 		}
 		id := v.str(`valora.snowflake()`)
 		parsed, err := ids.ParseID(id)
 		require.NoError(t, err)
-		assert.Equal(t, node, ids.Decode(parsed).Node)
+		assert.Equal(t, node, valoraid.Decode(parsed).Node)
 		assert.Equal(t, node, v.run(`valora.decodeSnowflake("`+id+`").node`).ToInteger())
 		assert.InDelta(t, time.Now().UnixMilli(), v.run(`valora.decodeSnowflake("`+id+`").time`).ToInteger(), 5000)
 	}

@@ -19,11 +19,7 @@ func newIDSource(opts lib.Options) (idSource, error) {
 	if err != nil {
 		return idSource{}, err
 	}
-	node, err := ids.ChooseNode(p, rand.Reader)
-	if err != nil {
-		return idSource{}, err
-	}
-	gen, err := ids.NewGenerator(node, nil)
+	gen, err := ids.NewSharedGenerator(p, rand.Reader)
 	if err != nil {
 		return idSource{}, err
 	}

@@ -180,6 +180,8 @@ func runK6(t *testing.T, dir string, env map[string]string, report string) {
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
+	// The stand-in reproduces Valora's known defects; accepting them is what a user gating on Valora does.
+	cmd.Env = append(cmd.Env, "ACCEPT_VIOLATIONS="+strings.Join(knownDefects(t), ","))
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("k6 run %s: %v\n%s", filepath.Base(script), err, out)
@@ -187,6 +189,26 @@ func runK6(t *testing.T, dir string, env map[string]string, report string) {
 	if _, err := os.Stat(report); err != nil {
 		t.Fatalf("k6 wrote no HTML report (%v):\n%s", err, out)
 	}
+}
+
+// knownDefects are the invariants Valora itself violates, from the catalogue the build writes (dist/catalog.json).
+func knownDefects(t *testing.T) []string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(root, "dist", "catalog.json"))
+	if err != nil {
+		t.Fatalf("dist/catalog.json: %v (run make build)", err)
+	}
+	var c struct {
+		KnownDefects map[string]string `json:"knownDefects"`
+	}
+	if err := json.Unmarshal(raw, &c); err != nil || len(c.KnownDefects) == 0 {
+		t.Fatalf("dist/catalog.json lists no known defects (%v)", err)
+	}
+	var out []string
+	for k := range c.KnownDefects {
+		out = append(out, k)
+	}
+	return out
 }
 
 type summaryMetric struct {

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/valora-k6/valora-k6/extension/ids"
+	"github.com/valora-k6/valora-k6/valoraid"
 )
 
 // newSessionToken is Valora's cookie value: 32 random bytes, unpadded base64url (43 characters).
@@ -23,7 +23,7 @@ func newSessionToken(rand io.Reader) (string, error) {
 
 // createSession stores a session for the user with no active org and every org the user belongs to, which is
 // the state Valora leaves a session in right after login.
-func (s *Server) createSession(userID ids.ID, rand io.Reader) (string, *session, error) {
+func (s *Server) createSession(userID valoraid.ID, rand io.Reader) (string, *session, error) {
 	token, err := newSessionToken(rand)
 	if err != nil {
 		return "", nil, err
@@ -51,7 +51,7 @@ func setSessionCookie(w http.ResponseWriter, token string, expires time.Time) {
 	})
 }
 
-func idStrings(list []ids.ID) []string {
+func idStrings(list []valoraid.ID) []string {
 	out := make([]string, len(list))
 	for i, id := range list {
 		out[i] = id.String()
@@ -60,7 +60,7 @@ func idStrings(list []ids.ID) []string {
 }
 
 // userMetadata is the "metadata" object of login and /auth/me.
-func userMetadata(u *user, orgIDs []ids.ID) map[string]any {
+func userMetadata(u *user, orgIDs []valoraid.ID) map[string]any {
 	mustChange := u.IsDefault || u.LastPasswordChanged == nil
 	state := "rotated"
 	if mustChange {
@@ -172,7 +172,7 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request, _ reqCtx) {
 // useOrg is POST /auth/user/using/:orgId (behind WebAuthRequired only).
 func (s *Server) useOrg(w http.ResponseWriter, r *http.Request, rc reqCtx) {
 	raw := strings.TrimSpace(rc.param)
-	id, err := parseSnowflake(raw)
+	id, err := valoraid.ParseString(raw)
 	if raw == "" || err != nil {
 		writeError(w, errValidation("org_id", "invalid_org_id", "invalid org id"))
 		return
