@@ -80,10 +80,15 @@ export interface Plan<D> {
 
 function checkNames(s: { name: string; invariants: readonly string[] }): void {
   for (const n of s.invariants) if (!(n in DEFINED)) throw `valora-k6: scenario ${s.name} checks ${n}, which no module declares`;
-  for (const v of [cfg.acceptViolations, cfg.optionalInvariants, cfg.selftestDisabled]) {
-    for (const n of v) {
+  const lists: [string, Iterable<string>][] = [
+    ["ACCEPT_VIOLATIONS", cfg.acceptViolations],
+    ["OPTIONAL_INVARIANTS", cfg.optionalInvariants],
+    ["VALORA_K6_SELFTEST_DISABLE_INVARIANT", cfg.selftestDisabled],
+  ];
+  for (const [variable, names] of lists) {
+    for (const n of names) {
       if (!SUITE_INVARIANTS.includes(n)) {
-        problem(`${n}: not an invariant of this suite (ACCEPT_VIOLATIONS, OPTIONAL_INVARIANTS; the reports list their names)`);
+        problem(`${variable}: "${n}" is not an invariant of this suite (the reports list their names)`);
       }
     }
   }
@@ -101,10 +106,12 @@ export function plan<D extends SetupData>(s: Scenario<D>): Plan<D> {
   assertConfiguration();
   const scenarios: Record<string, K6Scenario> = {};
   const execOf: Record<string, (d: D) => void> = {};
+  let first: ((d: D) => void) | undefined;
   for (const [name, sc] of Object.entries(s.scenarios)) {
     const fn = s.iterations[sc.exec];
     if (!fn) throw `valora-k6: scenario ${s.name}: k6 scenario ${name} runs ${sc.exec}, which it does not define`;
     execOf[name] = fn;
+    first = first ?? fn;
     scenarios[name] = { ...sc, exec: "default" };
   }
   return {
@@ -119,7 +126,8 @@ export function plan<D extends SetupData>(s: Scenario<D>): Plan<D> {
       return s.setup();
     },
     run(d: D): void {
-      execOf[exec.scenario.name](d);
+      // k6's --vus/--iterations/--duration replace the scenarios with one named "default": it runs the first.
+      (execOf[exec.scenario.name] ?? first!)(d);
     },
     teardown(d: D): void {
       if (d && s.teardown) s.teardown(d);

@@ -28,12 +28,11 @@ export const BILLING_CUSTOMERS = "GET /admin/billing/customers";
 export const BILLING_CYCLES = "GET /admin/billing/cycles";
 
 /** The original thresholds: p95 < 500 ms and < 1% failures on both routes (a 302 counts as a failure). */
-function dashboardThresholds(scope = ""): Record<string, Threshold[]> {
-  const s = scope ? `,scenario:${scope}` : "";
+function dashboardThresholds(): Record<string, Threshold[]> {
   const t: Record<string, Threshold[]> = {};
   for (const n of [BILLING_CUSTOMERS, BILLING_CYCLES]) {
-    t[`http_req_duration{name:${n}${s}}`] = ["p(95)<500"];
-    t[`http_req_failed{name:${n}${s}}`] = ["rate<0.01"];
+    t[`http_req_duration{name:${n}}`] = ["p(95)<500"];
+    t[`http_req_failed{name:${n}}`] = ["rate<0.01"];
   }
   return t;
 }

@@ -6,12 +6,12 @@
 // it happens only when no known secret works, and then loudly. The subscription chain is only built when an ingest
 // probe shows the customer cannot ingest on the meter yet (product and price codes are then unique, so a
 // half-finished earlier run never collides with Valora's duplicate-code 500).
-import { randomBytes } from "k6/crypto";
 import * as valora from "k6/x/valora";
 import { cfg, variables } from "../framework/config";
 import { defineInvariants } from "../framework/invariants";
 import type { Scenario, SetupData } from "../framework/scenario";
 import type { SummaryData } from "../framework/summary";
+import { randomHex } from "../framework/random";
 import { providerSecrets } from "./providers";
 import http from "k6/http";
 import {
@@ -120,10 +120,6 @@ function idOf(res: Response): string | undefined {
 function failed(what: string, res: Response): never {
   const env = errorEnvelope(res);
   abort(`${what} answered ${res.status}${env ? ` (${env.type})` : ""}: ${excerpt(res.body)}`);
-}
-
-function randomHex(bytes: number): string {
-  return Array.from(new Uint8Array(randomBytes(bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** Any list in a response: a bare array, data[], or an array one level inside data. */

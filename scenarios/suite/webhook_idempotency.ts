@@ -5,7 +5,6 @@
 // stale). With admin access, teardown checks the effect happened exactly once, waiting as long as Valora's rollup
 // tick needs.
 import { sleep } from "k6";
-import { randomBytes } from "k6/crypto";
 import { Trend } from "k6/metrics";
 import type { Threshold } from "k6/options";
 import * as valora from "k6/x/valora";
@@ -29,6 +28,7 @@ import type { Scenario, SetupData } from "../framework/scenario";
 import { acquireAdmin, configuredSource, NO_ADMIN_REASON, releaseAdmin, type AdminAuth } from "../framework/session";
 import { requireSimultaneous, startTogether } from "../framework/sync";
 import { checkedElsewhere } from "../framework/verdict";
+import { randomHex } from "../framework/random";
 import { providerSecrets } from "./providers";
 
 const v = variables("webhook_idempotency, smoke", {
@@ -181,18 +181,13 @@ function refusalName(kind: TargetKind): string {
 }
 
 /** The original thresholds per delivery route: p95 < 500 ms, < 1% failures. */
-export function webhookThresholds(scope = ""): Record<string, Threshold[]> {
-  const s = scope ? `,scenario:${scope}` : "";
+function webhookThresholds(): Record<string, Threshold[]> {
   const t: Record<string, Threshold[]> = {};
   for (const k of configuredKinds()) {
-    t[`http_req_duration{name:${routeName(k)}${s}}`] = ["p(95)<500"];
-    t[`http_req_failed{name:${routeName(k)}${s}}`] = ["rate<0.01"];
+    t[`http_req_duration{name:${routeName(k)}}`] = ["p(95)<500"];
+    t[`http_req_failed{name:${routeName(k)}}`] = ["rate<0.01"];
   }
   return t;
-}
-
-function randomHex(bytes: number): string {
-  return Array.from(new Uint8Array(randomBytes(bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** 1000–9999 minor units, so a doubled event cannot be mistaken for another one. */
