@@ -75,9 +75,6 @@ const (
 	defaultRollupEvery  = time.Minute
 	defaultHeaderWait   = 10 * time.Second
 	defaultIdleTimeout  = 2 * time.Minute
-
-	// sessionTTL is Valora's fixed, non-sliding session lifetime.
-	sessionTTL = 7 * 24 * time.Hour
 )
 
 func (c Config) withDefaults() Config {

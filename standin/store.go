@@ -14,32 +14,6 @@ import (
 // The state lives in memory. Low-traffic data shares one RWMutex; the hot paths (API keys, sessions, usage
 // idempotency) have their own locks so a load test on one route does not serialise the others.
 
-type org struct {
-	ID        valoraid.ID
-	Name      string
-	Slug      string
-	CreatedAt time.Time
-}
-
-type user struct {
-	ID                  valoraid.ID
-	Email               string
-	DisplayName         string
-	PasswordHash        string
-	IsDefault           bool
-	LastPasswordChanged *time.Time
-	CreatedAt           time.Time
-}
-
-// Valora's organization roles (internal/organization/domain).
-const (
-	roleOwner     = "OWNER"
-	roleAdmin     = "ADMIN"
-	roleFinOps    = "FINOPS"
-	roleDeveloper = "DEVELOPER"
-	roleMember    = "MEMBER"
-)
-
 type customer struct {
 	ID        valoraid.ID
 	OrgID     valoraid.ID
@@ -132,31 +106,6 @@ func newState() *state {
 	return st
 }
 
-// orgIDsOf lists the orgs a user belongs to, in a stable order. Caller holds st.mu.
-func (st *state) orgIDsOf(userID valoraid.ID) []valoraid.ID {
-	var out []valoraid.ID
-	for orgID, m := range st.members {
-		if _, ok := m[userID]; ok {
-			out = append(out, orgID)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
-}
-
-func (st *state) userOrgIDs(userID valoraid.ID) []valoraid.ID {
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	return st.orgIDsOf(userID)
-}
-
-// role returns the user's role in the org, "" when not a member.
-func (st *state) role(orgID, userID valoraid.ID) string {
-	st.mu.RLock()
-	defer st.mu.RUnlock()
-	return st.members[orgID][userID]
-}
-
 // insertCustomer keeps customersByOrg sorted. Caller holds st.mu for writing.
 func (st *state) insertCustomer(c *customer) {
 	c.json, _ = json.Marshal(viewCustomer(c))
@@ -174,37 +123,6 @@ func (st *state) insertCustomer(c *customer) {
 	copy(list[i+1:], list[i:])
 	list[i] = c
 	st.customersByOrg[c.OrgID] = list
-}
-
-// ---- sessions ----
-
-type session struct {
-	mu          sync.Mutex
-	ID          valoraid.ID
-	UserID      valoraid.ID
-	ActiveOrgID valoraid.ID // 0: none
-	OrgIDs      []valoraid.ID
-	ExpiresAt   time.Time
-	Revoked     bool
-	LastSeenAt  time.Time
-}
-
-type sessionStore struct {
-	mu     sync.RWMutex
-	byHash map[[32]byte]*session
-}
-
-func (ss *sessionStore) add(hash [32]byte, s *session) {
-	ss.mu.Lock()
-	ss.byHash[hash] = s
-	ss.mu.Unlock()
-}
-
-func (ss *sessionStore) get(hash [32]byte) *session {
-	ss.mu.RLock()
-	s := ss.byHash[hash]
-	ss.mu.RUnlock()
-	return s
 }
 
 // ---- usage events ----
