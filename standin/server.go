@@ -285,29 +285,6 @@ func (s *Server) Stats() Stats {
 		BillingEventsPending: pending, RollupRuns: runs}
 }
 
-// Balance is the dashboard balance (minor units) of a customer of the fixture's main org, as the rollup has
-// written it so far.
-func (s *Server) Balance(customerID string) int64 {
-	return s.OrgBalance(s.fixture.OrgID, customerID)
-}
-
-// OrgBalance is the balance row of (org, customer) as the rollup has written it: what that org's dashboard shows
-// for the customer. A webhook verified with org A's secret moves (A, customer) whichever org the customer
-// belongs to.
-func (s *Server) OrgBalance(orgID, customerID string) int64 {
-	org, err1 := valoraid.ParseString(orgID)
-	id, err2 := valoraid.ParseString(customerID)
-	if err1 != nil || err2 != nil {
-		return 0
-	}
-	s.st.mu.RLock()
-	defer s.st.mu.RUnlock()
-	if b := s.st.balances[orgCustomer{org, id}]; b != nil {
-		return b.Amount
-	}
-	return 0
-}
-
 // ServeHTTP is Valora's global middleware (recovery, request id, then fault injection) in front of the router.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer recoverLikeGin(w)

@@ -29,18 +29,6 @@ type customer struct {
 	token string
 }
 
-type balance struct {
-	Amount   int64
-	Currency string
-}
-
-type cycleStat struct {
-	PeriodStart  time.Time
-	TotalRevenue int64
-	InvoiceCount int64
-	Status       string
-}
-
 type orgCustomer struct{ org, customer valoraid.ID }
 type orgCode struct {
 	org  valoraid.ID
