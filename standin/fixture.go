@@ -287,3 +287,22 @@ func (s *Server) seedBilling(orgID valoraid.ID, name, email string, next func() 
 	st.activeSub[orgCustomer{orgID, c.ID}] = sub.ID
 	return billingSetup{customer: c.ID, meter: m.ID, product: p.ID, price: pr.ID, amount: a.ID, subscription: sub.ID, meterCode: m.Code}
 }
+
+// k6Duration writes d (whole milliseconds) as a k6 duration string: "1m", "2s", "1m30s", "1s500ms".
+func k6Duration(d time.Duration) string {
+	d = d.Round(time.Millisecond)
+	if d <= 0 {
+		return "0s"
+	}
+	var b strings.Builder
+	for _, u := range []struct {
+		unit time.Duration
+		name string
+	}{{time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}, {time.Millisecond, "ms"}} {
+		if n := d / u.unit; n > 0 {
+			fmt.Fprintf(&b, "%d%s", n, u.name)
+			d -= n * u.unit
+		}
+	}
+	return b.String()
+}

@@ -25,7 +25,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net"
 	"net/http"
 	"strconv"
@@ -326,20 +325,6 @@ func recoverLikeGin(w http.ResponseWriter) {
 		}
 		w.WriteHeader(http.StatusInternalServerError)
 	}
-}
-
-// errorEvery is N for FaultErrors5xx: round(1/rate), at least 1 (and at most 2^62, for a vanishing rate).
-func errorEvery(rate float64) uint64 {
-	if rate <= 0 {
-		rate = defaultErrorRate
-	}
-	return uint64(min(max(1, math.Round(1/rate)), 1<<62))
-}
-
-// failThisOne is FaultErrors5xx's choice: one atomic count over every request the fault sees (all but /health),
-// and every errEvery-th fails, so that a test's expectation never depends on luck and a short run still fails.
-func (s *Server) failThisOne() bool {
-	return s.errSeq.Add(1)%s.errEvery == 0
 }
 
 // newRequestID makes a UUID-shaped id without a syscall per request: a random base mixed with a counter.
