@@ -2,6 +2,7 @@ package standin
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -112,15 +113,6 @@ func (s *Server) ownerSession() *session {
 	}
 }
 
-func containsID(list []valoraid.ID, id valoraid.ID) bool {
-	for _, x := range list {
-		if x == id {
-			return true
-		}
-	}
-	return false
-}
-
 // withOrg is OrgContext: X-Org-Id (sticky) or the session's active org, then membership.
 func (s *Server) withOrg(h hfunc) hfunc {
 	return func(w http.ResponseWriter, r *http.Request, rc reqCtx) {
@@ -144,10 +136,10 @@ func (s *Server) withOrg(h hfunc) hfunc {
 			writeError(w, errOrgRequired)
 			return
 		}
-		if !containsID(orgIDs, resolved) {
+		if !slices.Contains(orgIDs, resolved) {
 			orgIDs = s.st.userOrgIDs(sess.UserID)
 		}
-		if !containsID(orgIDs, resolved) {
+		if !slices.Contains(orgIDs, resolved) {
 			writeError(w, errForbidden)
 			return
 		}

@@ -2,6 +2,7 @@ package standin
 
 import (
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -29,13 +30,12 @@ type user struct {
 	CreatedAt           time.Time
 }
 
-// Valora's organization roles (internal/organization/domain).
+// Valora's organization roles (internal/organization/domain) that the routes served admit; DEVELOPER and MEMBER,
+// its other two, are refused by every one of them.
 const (
-	roleOwner     = "OWNER"
-	roleAdmin     = "ADMIN"
-	roleFinOps    = "FINOPS"
-	roleDeveloper = "DEVELOPER"
-	roleMember    = "MEMBER"
+	roleOwner  = "OWNER"
+	roleAdmin  = "ADMIN"
+	roleFinOps = "FINOPS"
 )
 
 // orgIDsOf lists the orgs a user belongs to, in a stable order. Caller holds st.mu.
@@ -78,7 +78,7 @@ func (s *Server) useOrg(w http.ResponseWriter, r *http.Request, rc reqCtx) {
 		return
 	}
 	orgIDs := s.st.userOrgIDs(rc.userID)
-	if !containsID(orgIDs, id) {
+	if !slices.Contains(orgIDs, id) {
 		writeError(w, errForbidden)
 		return
 	}

@@ -82,8 +82,8 @@ func (s *Server) authenticate(token string) (*session, bool) {
 
 // newSessionToken is Valora's cookie value: 32 random bytes, unpadded base64url (43 characters).
 func newSessionToken(rand io.Reader) (string, error) {
-	b := make([]byte, 32)
-	if _, err := io.ReadFull(rand, b); err != nil {
+	b, err := randomBytes(rand, 32)
+	if err != nil {
 		return "", err
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil

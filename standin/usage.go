@@ -65,15 +65,6 @@ func (us *usageStore) shard(k usageKey) *usageShard {
 	return &us.shards[h%usageShards]
 }
 
-// records returns every record stored under the key (tests use it to count).
-func (us *usageStore) records(org valoraid.ID, key string) []*usageEvent {
-	k := usageKey{org, key}
-	sh := us.shard(k)
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	return append([]*usageEvent(nil), sh.byKey[k]...)
-}
-
 // ingestRequest is Valora's CreateIngestRequest. Its types are the point: customer_id must be a JSON string,
 // value a number and recorded_at RFC 3339, or decoding fails and Valora answers 500.
 type ingestRequest struct {

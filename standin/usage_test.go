@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"sync"
 	"testing"
+
+	"github.com/valora-k6/valora-k6/valoraid"
 )
 
 func TestIngestValidation(t *testing.T) {
@@ -266,4 +268,13 @@ func TestIngestEchoFault(t *testing.T) {
 			t.Fatalf("limiter %v: healthy again, replay says %v", rateLimit, r["value"])
 		}
 	}
+}
+
+// records returns every record stored under the key (tests use it to count).
+func (us *usageStore) records(org valoraid.ID, key string) []*usageEvent {
+	k := usageKey{org, key}
+	sh := us.shard(k)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	return append([]*usageEvent(nil), sh.byKey[k]...)
 }
