@@ -7,7 +7,8 @@ import (
 )
 
 // The state lives in memory. Low-traffic data shares one RWMutex; the hot paths (API keys, sessions, usage
-// idempotency) have their own locks so a load test on one route does not serialise the others.
+// idempotency, payment events) have stores with their own locks, beside the code that uses them (apikeys.go,
+// sessions.go, usage.go, webhooks.go), so a load test on one route does not serialise the others.
 
 type orgCustomer struct{ org, customer valoraid.ID }
 type orgCode struct {

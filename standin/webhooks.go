@@ -16,8 +16,6 @@ import (
 	"github.com/valora-k6/valora-k6/valoraid"
 )
 
-// paymentStore holds the provider events processed so far, by provider and event id across all orgs: Valora's
-// webhook idempotency (processPayment).
 type paymentKey struct{ provider, eventID string }
 
 type paymentEvent struct {
@@ -25,6 +23,8 @@ type paymentEvent struct {
 	Processed bool
 }
 
+// paymentStore holds the provider events processed so far, by provider and event id across all orgs: Valora's
+// webhook idempotency (processPayment).
 type paymentStore struct {
 	mu        sync.Mutex
 	events    map[paymentKey]*paymentEvent
