@@ -33,6 +33,7 @@ COPY go.mod go.sum *.go LICENSE NOTICE ./
 COPY tools/licenses.sh tools/
 COPY docs/licensing.md docs/
 COPY extension/ extension/
+COPY valoraid/ valoraid/
 COPY internal/ internal/
 COPY standin/ standin/
 COPY cmd/ cmd/

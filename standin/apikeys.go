@@ -2,9 +2,9 @@ package standin
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -88,11 +88,7 @@ func normalizeScopes(in []string) ([]string, bool) {
 		out = append(out, v)
 	}
 	for _, v := range out {
-		known := strings.HasSuffix(v, ":*")
-		for _, k := range knownScopes {
-			known = known || v == k
-		}
-		if !known {
+		if !strings.HasSuffix(v, ":*") && !slices.Contains(knownScopes, v) {
 			return nil, false
 		}
 	}
@@ -102,12 +98,12 @@ func normalizeScopes(in []string) ([]string, bool) {
 // mintAPIKey creates an active key in Valora's format, vk_live_key_<BASE36 id>_<64 hex>, and stores only its
 // SHA-256. rand supplies the 32 secret bytes.
 func (s *Server) mintAPIKey(orgID valoraid.ID, name string, scopes []string, id valoraid.ID, rand io.Reader, now time.Time) (*apiKey, string, error) {
-	secret := make([]byte, 32)
-	if _, err := io.ReadFull(rand, secret); err != nil {
+	secret, err := randomHex(rand, 32)
+	if err != nil {
 		return nil, "", err
 	}
 	keyID := valoraid.KeyID(id)
-	plain := "vk_live_" + keyID + "_" + hex.EncodeToString(secret) // vk_live_key_<BASE36>_<hex>
+	plain := "vk_live_" + keyID + "_" + secret // vk_live_key_<BASE36>_<64 hex>
 	k := &apiKey{ID: id, OrgID: orgID, KeyID: keyID, Name: name, Scopes: scopes,
 		Hash: sha256.Sum256([]byte(plain)), Active: true, CreatedAt: now}
 	s.st.keys.add(k)

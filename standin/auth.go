@@ -1,14 +1,17 @@
 package standin
 
 import (
-	"crypto/sha256"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
 
 	"github.com/valora-k6/valora-k6/valoraid"
 )
+
+// The authentication middleware, in Valora's order: APIKeyRequired in front of /api; WebAuthRequired,
+// OrgContext and RequireRole in front of /admin.
 
 // ---- /api: API keys (contract 1.3) ----
 
@@ -77,44 +80,7 @@ func (s *Server) withAPIKey(h hfunc) hfunc {
 	}
 }
 
-func (s *Server) orgExists(id valoraid.ID) bool {
-	s.st.mu.RLock()
-	defer s.st.mu.RUnlock()
-	return s.st.orgs[id] != nil
-}
-
 // ---- sessions (contract 1.4, 6.1) ----
-
-const sessionCookie = "_sid"
-
-func sessionToken(r *http.Request) (string, bool) {
-	c, err := r.Cookie(sessionCookie)
-	if err != nil {
-		return "", false
-	}
-	v := strings.TrimSpace(c.Value)
-	return v, v != ""
-}
-
-// authenticate finds a live session for the raw cookie value and records last_seen_at, as Valora does.
-func (s *Server) authenticate(token string) (*session, bool) {
-	token = strings.TrimSpace(token)
-	if token == "" {
-		return nil, false
-	}
-	sess := s.st.sessions.get(sha256.Sum256([]byte(token)))
-	if sess == nil {
-		return nil, false
-	}
-	now := time.Now().UTC()
-	sess.mu.Lock()
-	defer sess.mu.Unlock()
-	if sess.Revoked || now.After(sess.ExpiresAt) {
-		return nil, false
-	}
-	sess.LastSeenAt = now
-	return sess, true
-}
 
 // withSession is WebAuthRequired: without a live session, a 302 to /login rather than a 401.
 func (s *Server) withSession(h hfunc) hfunc {
@@ -147,15 +113,6 @@ func (s *Server) ownerSession() *session {
 	}
 }
 
-func containsID(list []valoraid.ID, id valoraid.ID) bool {
-	for _, x := range list {
-		if x == id {
-			return true
-		}
-	}
-	return false
-}
-
 // withOrg is OrgContext: X-Org-Id (sticky) or the session's active org, then membership.
 func (s *Server) withOrg(h hfunc) hfunc {
 	return func(w http.ResponseWriter, r *http.Request, rc reqCtx) {
@@ -179,10 +136,10 @@ func (s *Server) withOrg(h hfunc) hfunc {
 			writeError(w, errOrgRequired)
 			return
 		}
-		if !containsID(orgIDs, resolved) {
+		if !slices.Contains(orgIDs, resolved) {
 			orgIDs = s.st.userOrgIDs(sess.UserID)
 		}
-		if !containsID(orgIDs, resolved) {
+		if !slices.Contains(orgIDs, resolved) {
 			writeError(w, errForbidden)
 			return
 		}

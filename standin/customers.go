@@ -6,12 +6,47 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/valora-k6/valora-k6/valoraid"
 )
+
+type customer struct {
+	ID        valoraid.ID
+	OrgID     valoraid.ID
+	Name      string
+	Email     string
+	Currency  string
+	Metadata  map[string]any
+	CreatedAt time.Time
+	UpdatedAt time.Time
+
+	// Customers never change once created, so their JSON and page token are rendered once, at insert.
+	json  []byte
+	token string
+}
+
+// insertCustomer keeps customersByOrg sorted. Caller holds st.mu for writing.
+func (st *state) insertCustomer(c *customer) {
+	c.json, _ = json.Marshal(viewCustomer(c))
+	c.token = encodeCursor(c)
+	st.customers[c.ID] = c
+	list := st.customersByOrg[c.OrgID]
+	i := sort.Search(len(list), func(i int) bool {
+		o := list[i]
+		if !o.CreatedAt.Equal(c.CreatedAt) {
+			return o.CreatedAt.After(c.CreatedAt)
+		}
+		return o.ID > c.ID
+	})
+	list = append(list, nil)
+	copy(list[i+1:], list[i:])
+	list[i] = c
+	st.customersByOrg[c.OrgID] = list
+}
 
 type customerView struct {
 	ID             string         `json:"id"`

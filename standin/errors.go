@@ -29,7 +29,6 @@ var (
 	errRateLimited  = &apiError{status: http.StatusTooManyRequests, typ: "rate_limited", msg: "rate limited"}
 	errConflict     = &apiError{status: http.StatusConflict, typ: "conflict", msg: "conflict"}
 	errOrgRequired  = &apiError{status: http.StatusPreconditionRequired, typ: "precondition_required", msg: "organization required"}
-	errUnavailable  = &apiError{status: http.StatusServiceUnavailable, typ: "service_unavailable", msg: "service unavailable"}
 	// errInternal covers everything Valora does not map: JSON decode errors on /api/usage, unique-key
 	// violations, ad-hoc errors.
 	errInternal = &apiError{status: http.StatusInternalServerError, typ: "internal_error", msg: "internal server error"}

@@ -2,14 +2,16 @@ package standin
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"sync/atomic"
 )
 
 // Fault names one deliberate defect. Each one breaks exactly one invariant the suite guards, so a run against a
 // server with that fault switched on must fail. Which scenarios must catch a fault, and exactly which invariants or
-// thresholds each must trip, is bound in one place: the suite's catalogue (FAULT_TRIPS in scenarios/lib/catalog.ts,
-// written by the build to dist/catalog.json), whose fault names an end-to-end test checks against these.
+// thresholds each must trip, is bound in one place: the suite's catalogue (each scenario descriptor's catches in
+// scenarios/suite/, collected by the build into dist/catalog.json), whose fault names an end-to-end test checks
+// against these.
 type Fault string
 
 const (
@@ -141,4 +143,18 @@ func (fs *faultSet) list() []Fault {
 		}
 	}
 	return out
+}
+
+// errorEvery is N for FaultErrors5xx: round(1/rate), at least 1 (and at most 2^62, for a vanishing rate).
+func errorEvery(rate float64) uint64 {
+	if rate <= 0 {
+		rate = defaultErrorRate
+	}
+	return uint64(min(max(1, math.Round(1/rate)), 1<<62))
+}
+
+// failThisOne is FaultErrors5xx's choice: one atomic count over every request the fault sees (all but /health),
+// and every errEvery-th fails, so that a test's expectation never depends on luck and a short run still fails.
+func (s *Server) failThisOne() bool {
+	return s.errSeq.Add(1)%s.errEvery == 0
 }

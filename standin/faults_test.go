@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -512,5 +513,130 @@ func eachFaultBreaksOnlyItsInvariant(t *testing.T, rateLimit bool) {
 				}
 			}
 		})
+	}
+}
+
+func TestFaultCatalogue(t *testing.T) {
+	all := Faults()
+	if len(all) != 21 {
+		t.Fatalf("%d faults, want 21", len(all))
+	}
+	if len(all) > maxFaults {
+		t.Fatalf("%d faults do not fit a faultSet of %d bits", len(all), maxFaults)
+	}
+	var names []string
+	bits := map[uint64]Fault{}
+	for _, f := range all {
+		names = append(names, string(f.Name))
+		if !strings.HasSuffix(f.Invariant, ".") || len(f.Invariant) < 20 {
+			t.Errorf("%s: invariant %q is not a sentence", f.Name, f.Invariant)
+		}
+		b := faultBit(f.Name)
+		if b == 0 || b&(b-1) != 0 {
+			t.Errorf("%s: bit %#x is not one bit", f.Name, b)
+		}
+		if other, dup := bits[b]; dup {
+			t.Errorf("%s and %s share bit %#x", f.Name, other, b)
+		}
+		bits[b] = f.Name
+	}
+	got, err := ParseFaults(" " + strings.Join(names, " , ") + ",")
+	if err != nil || len(got) != len(names) {
+		t.Fatalf("ParseFaults(all) = %v, %v", got, err)
+	}
+	// Every fault at once fits one faultSet and lists back in table order.
+	var fs faultSet
+	if err := fs.set(got); err != nil {
+		t.Fatal(err)
+	}
+	if listed := fs.list(); fmt.Sprint(listed) != fmt.Sprint(got) {
+		t.Fatalf("faultSet lists %v, want %v", listed, got)
+	}
+	for _, f := range got {
+		if !fs.has(f) {
+			t.Fatalf("faultSet with every fault lacks %s", f)
+		}
+	}
+	if got, err := ParseFaults(""); err != nil || len(got) != 0 {
+		t.Fatalf("ParseFaults(\"\") = %v, %v", got, err)
+	}
+	_, err = ParseFaults("slow,nope")
+	if err == nil || !strings.Contains(err.Error(), `"nope"`) || !strings.Contains(err.Error(), "ingest-duplicate") ||
+		!strings.Contains(err.Error(), "activation-ignored") {
+		t.Fatalf("ParseFaults(unknown) error %v, want one naming it and listing the accepted names", err)
+	}
+	if _, err := New(Config{Faults: []Fault{"nope"}, Argon2Memory: testArgon2Memory}); err == nil {
+		t.Fatal("New accepted an unknown fault")
+	}
+	// Faults() hands out a copy.
+	all[0].Invariant = "changed"
+	if Faults()[0].Invariant == "changed" {
+		t.Fatal("Faults() exposes the package table")
+	}
+}
+
+// TestFaultErrors5xx: errors-5xx fails exactly every N-th request, N = round(1/ErrorRate), counted over every
+// route but /health (which is neither failed nor counted); SetFaults starts the count again.
+func TestFaultErrors5xx(t *testing.T) {
+	for _, tc := range []struct {
+		rate  float64
+		every int
+	}{{0.25, 4}, {0.3, 3}, {0.6, 2}, {1, 1}, {0, 10}, {0.1, 10}, {0.07, 14}} {
+		h := start(t, Config{Faults: []Fault{FaultErrors5xx}, ErrorRate: tc.rate, Customers: 2})
+		for i := 1; i <= 3*tc.every; i++ {
+			var r resp
+			if i%2 == 0 { // one count over all routes
+				r = h.ingest(uniqueKey("5xx"))
+			} else {
+				r = h.do("GET", "/api/customers?page_size=1", "", h.key())
+			}
+			if i%tc.every == 0 {
+				wantEnvelope(t, r, 500, "internal_error", "", "")
+			} else if r.status != 200 {
+				t.Fatalf("rate %v: request %d answered %d, want only every %d-th to fail", tc.rate, i, r.status, tc.every)
+			}
+			wantStatus(t, h.do("GET", "/health", "", nil), 200) // probes are never failed
+		}
+		if tc.every < 3 {
+			continue
+		}
+		// Switching the faults again restarts the count: N-1 pass, the N-th fails.
+		h.do("GET", "/api/customers?page_size=1", "", h.key())
+		h.s.SetFaults(FaultErrors5xx)
+		for i := 1; i <= tc.every; i++ {
+			if r := h.do("GET", "/api/customers?page_size=1", "", h.key()); (r.status == 500) != (i == tc.every) {
+				t.Fatalf("rate %v after SetFaults: request %d answered %d", tc.rate, i, r.status)
+			}
+		}
+		h.s.SetFaults()
+		for i := 0; i < 2*tc.every; i++ {
+			wantStatus(t, h.do("GET", "/api/customers?page_size=1", "", h.key()), 200)
+		}
+	}
+	if errorEvery(1e-30) != 1<<62 || errorEvery(5) != 1 {
+		t.Fatalf("errorEvery(1e-30) = %d, errorEvery(5) = %d", errorEvery(1e-30), errorEvery(5))
+	}
+}
+
+func TestFaultSlow(t *testing.T) {
+	h := start(t, Config{SlowDelay: 150 * time.Millisecond})
+	t0 := time.Now()
+	wantStatus(t, h.do("GET", "/api/customers?page_size=1", "", h.key()), 200)
+	if d := time.Since(t0); d > 100*time.Millisecond {
+		t.Fatalf("healthy request took %v", d)
+	}
+	h.s.SetFaults(FaultSlow)
+	if got := h.s.ActiveFaults(); len(got) != 1 || got[0] != FaultSlow {
+		t.Fatalf("ActiveFaults %v", got)
+	}
+	t0 = time.Now()
+	wantStatus(t, h.do("GET", "/api/customers?page_size=1", "", h.key()), 200)
+	if d := time.Since(t0); d < 150*time.Millisecond {
+		t.Fatalf("slow request took only %v", d)
+	}
+	t0 = time.Now()
+	wantStatus(t, h.do("GET", "/health", "", nil), 200)
+	if d := time.Since(t0); d > 100*time.Millisecond {
+		t.Fatalf("/health was slowed: %v", d)
 	}
 }

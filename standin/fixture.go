@@ -3,7 +3,6 @@ package standin
 import (
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -119,10 +118,9 @@ func (s *Server) buildFixture() error {
 		clock.t = clock.t.Add(time.Millisecond)
 		return id
 	}
-	random := func(n int) ([]byte, error) {
-		b := make([]byte, n)
-		_, err := io.ReadFull(rnd, b)
-		return b, err
+	webhookSecret := func() (string, error) { // Stripe's form: whsec_ and 24 random bytes
+		b, err := randomBytes(rnd, 24)
+		return "whsec_" + base64.RawURLEncoding.EncodeToString(b), err
 	}
 
 	hash, err := hashPassword(cfg.AdminPassword, cfg.Argon2Memory, rnd)
@@ -184,26 +182,20 @@ func (s *Server) buildFixture() error {
 	f.OtherCustomerID, f.OtherMeterCode = otherSetup.customer.String(), otherSetup.meterCode
 
 	// Payment provider configs of org Main: one per provider with an adapter.
-	secret, err := random(24)
+	if f.WebhookSecret, err = webhookSecret(); err != nil {
+		return err
+	}
+	adyen, err := randomHex(rnd, 32)
 	if err != nil {
 		return err
 	}
-	adyen, err := random(32)
-	if err != nil {
+	f.AdyenHMACKey = strings.ToUpper(adyen)
+	if f.BraintreePublicKey, err = randomHex(rnd, 8); err != nil {
 		return err
 	}
-	btPublic, err := random(8)
-	if err != nil {
+	if f.BraintreePrivateKey, err = randomHex(rnd, 16); err != nil {
 		return err
 	}
-	btPrivate, err := random(16)
-	if err != nil {
-		return err
-	}
-	f.WebhookSecret = "whsec_" + base64.RawURLEncoding.EncodeToString(secret)
-	f.AdyenHMACKey = strings.ToUpper(hex.EncodeToString(adyen))
-	f.BraintreePublicKey = hex.EncodeToString(btPublic)
-	f.BraintreePrivateKey = hex.EncodeToString(btPrivate)
 	for _, pc := range []struct {
 		provider string
 		cfg      map[string]any
@@ -216,11 +208,9 @@ func (s *Server) buildFixture() error {
 			Provider: pc.provider, Config: pc.cfg, Active: true, CreatedAt: clock.t, UpdatedAt: clock.t})
 	}
 	// Org Other's own Stripe secret, configured after Main's: a webhook tries Main's config first, then Other's.
-	otherSecret, err := random(24)
-	if err != nil {
+	if f.OtherWebhookSecret, err = webhookSecret(); err != nil {
 		return err
 	}
-	f.OtherWebhookSecret = "whsec_" + base64.RawURLEncoding.EncodeToString(otherSecret)
 	st.providerConfigs = append(st.providerConfigs, &providerConfig{ID: next(), OrgID: otherOrg.ID, Provider: "stripe",
 		Config: map[string]any{"webhook_secret": f.OtherWebhookSecret}, Active: true, CreatedAt: clock.t, UpdatedAt: clock.t})
 
@@ -286,4 +276,23 @@ func (s *Server) seedBilling(orgID valoraid.ID, name, email string, next func() 
 	st.subscriptions[sub.ID] = sub
 	st.activeSub[orgCustomer{orgID, c.ID}] = sub.ID
 	return billingSetup{customer: c.ID, meter: m.ID, product: p.ID, price: pr.ID, amount: a.ID, subscription: sub.ID, meterCode: m.Code}
+}
+
+// k6Duration writes d (whole milliseconds) as a k6 duration string: "1m", "2s", "1m30s", "1s500ms".
+func k6Duration(d time.Duration) string {
+	d = d.Round(time.Millisecond)
+	if d <= 0 {
+		return "0s"
+	}
+	var b strings.Builder
+	for _, u := range []struct {
+		unit time.Duration
+		name string
+	}{{time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}, {time.Millisecond, "ms"}} {
+		if n := d / u.unit; n > 0 {
+			fmt.Fprintf(&b, "%d%s", n, u.name)
+			d -= n * u.unit
+		}
+	}
+	return b.String()
 }

@@ -21,8 +21,8 @@ const (
 )
 
 func hashPassword(password string, memoryKiB uint32, rand io.Reader) (string, error) {
-	salt := make([]byte, argonSaltLen)
-	if _, err := io.ReadFull(rand, salt); err != nil {
+	salt, err := randomBytes(rand, argonSaltLen)
+	if err != nil {
 		return "", err
 	}
 	key := argon2.IDKey([]byte(password), salt, argonTime, memoryKiB, argonThreads, argonKeyLen)

@@ -2,6 +2,7 @@ package standin
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -99,10 +100,8 @@ type createPriceRequest struct {
 // oneOf uppercases and trims v and returns it if it is one of allowed.
 func oneOf(v string, allowed ...string) (string, bool) {
 	v = strings.ToUpper(strings.TrimSpace(v))
-	for _, a := range allowed {
-		if v == a {
-			return v, true
-		}
+	if slices.Contains(allowed, v) {
+		return v, true
 	}
 	return "", false
 }

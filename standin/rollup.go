@@ -1,8 +1,6 @@
 package standin
 
 import (
-	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -98,23 +96,4 @@ func (s *Server) runRollup(interval time.Duration, stop <-chan struct{}, done ch
 			}
 		}
 	}
-}
-
-// k6Duration writes d (whole milliseconds) as a k6 duration string: "1m", "2s", "1m30s", "1s500ms".
-func k6Duration(d time.Duration) string {
-	d = d.Round(time.Millisecond)
-	if d <= 0 {
-		return "0s"
-	}
-	var b strings.Builder
-	for _, u := range []struct {
-		unit time.Duration
-		name string
-	}{{time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}, {time.Millisecond, "ms"}} {
-		if n := d / u.unit; n > 0 {
-			fmt.Fprintf(&b, "%d%s", n, u.name)
-			d -= n * u.unit
-		}
-	}
-	return b.String()
 }

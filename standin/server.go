@@ -25,7 +25,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net"
 	"net/http"
 	"strconv"
@@ -75,9 +74,6 @@ const (
 	defaultRollupEvery  = time.Minute
 	defaultHeaderWait   = 10 * time.Second
 	defaultIdleTimeout  = 2 * time.Minute
-
-	// sessionTTL is Valora's fixed, non-sliding session lifetime.
-	sessionTTL = 7 * 24 * time.Hour
 )
 
 func (c Config) withDefaults() Config {
@@ -288,29 +284,6 @@ func (s *Server) Stats() Stats {
 		BillingEventsPending: pending, RollupRuns: runs}
 }
 
-// Balance is the dashboard balance (minor units) of a customer of the fixture's main org, as the rollup has
-// written it so far.
-func (s *Server) Balance(customerID string) int64 {
-	return s.OrgBalance(s.fixture.OrgID, customerID)
-}
-
-// OrgBalance is the balance row of (org, customer) as the rollup has written it: what that org's dashboard shows
-// for the customer. A webhook verified with org A's secret moves (A, customer) whichever org the customer
-// belongs to.
-func (s *Server) OrgBalance(orgID, customerID string) int64 {
-	org, err1 := valoraid.ParseString(orgID)
-	id, err2 := valoraid.ParseString(customerID)
-	if err1 != nil || err2 != nil {
-		return 0
-	}
-	s.st.mu.RLock()
-	defer s.st.mu.RUnlock()
-	if b := s.st.balances[orgCustomer{org, id}]; b != nil {
-		return b.Amount
-	}
-	return 0
-}
-
 // ServeHTTP is Valora's global middleware (recovery, request id, then fault injection) in front of the router.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer recoverLikeGin(w)
@@ -352,20 +325,6 @@ func recoverLikeGin(w http.ResponseWriter) {
 		}
 		w.WriteHeader(http.StatusInternalServerError)
 	}
-}
-
-// errorEvery is N for FaultErrors5xx: round(1/rate), at least 1 (and at most 2^62, for a vanishing rate).
-func errorEvery(rate float64) uint64 {
-	if rate <= 0 {
-		rate = defaultErrorRate
-	}
-	return uint64(min(max(1, math.Round(1/rate)), 1<<62))
-}
-
-// failThisOne is FaultErrors5xx's choice: one atomic count over every request the fault sees (all but /health),
-// and every errEvery-th fails, so that a test's expectation never depends on luck and a short run still fails.
-func (s *Server) failThisOne() bool {
-	return s.errSeq.Add(1)%s.errEvery == 0
 }
 
 // newRequestID makes a UUID-shaped id without a syscall per request: a random base mixed with a counter.

@@ -7,15 +7,83 @@ import (
 	"net/http"
 	"net/mail"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/valora-k6/valora-k6/valoraid"
 )
 
+// Sessions (contract 1.4, 6.1): the _sid cookie and the sessions it names, and the /auth routes that log in,
+// log out and describe the session's user.
+
+type session struct {
+	mu          sync.Mutex
+	ID          valoraid.ID
+	UserID      valoraid.ID
+	ActiveOrgID valoraid.ID // 0: none
+	OrgIDs      []valoraid.ID
+	ExpiresAt   time.Time
+	Revoked     bool
+	LastSeenAt  time.Time
+}
+
+type sessionStore struct {
+	mu     sync.RWMutex
+	byHash map[[32]byte]*session
+}
+
+func (ss *sessionStore) add(hash [32]byte, s *session) {
+	ss.mu.Lock()
+	ss.byHash[hash] = s
+	ss.mu.Unlock()
+}
+
+func (ss *sessionStore) get(hash [32]byte) *session {
+	ss.mu.RLock()
+	s := ss.byHash[hash]
+	ss.mu.RUnlock()
+	return s
+}
+
+const (
+	sessionCookie = "_sid"
+	// sessionTTL is Valora's fixed, non-sliding session lifetime.
+	sessionTTL = 7 * 24 * time.Hour
+)
+
+func sessionToken(r *http.Request) (string, bool) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return "", false
+	}
+	v := strings.TrimSpace(c.Value)
+	return v, v != ""
+}
+
+// authenticate finds a live session for the raw cookie value and records last_seen_at, as Valora does.
+func (s *Server) authenticate(token string) (*session, bool) {
+	token = strings.TrimSpace(token)
+	if token == "" {
+		return nil, false
+	}
+	sess := s.st.sessions.get(sha256.Sum256([]byte(token)))
+	if sess == nil {
+		return nil, false
+	}
+	now := time.Now().UTC()
+	sess.mu.Lock()
+	defer sess.mu.Unlock()
+	if sess.Revoked || now.After(sess.ExpiresAt) {
+		return nil, false
+	}
+	sess.LastSeenAt = now
+	return sess, true
+}
+
 // newSessionToken is Valora's cookie value: 32 random bytes, unpadded base64url (43 characters).
 func newSessionToken(rand io.Reader) (string, error) {
-	b := make([]byte, 32)
-	if _, err := io.ReadFull(rand, b); err != nil {
+	b, err := randomBytes(rand, 32)
+	if err != nil {
 		return "", err
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
@@ -167,52 +235,6 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request, _ reqCtx) {
 		md["active_org_id"] = active.String()
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"metadata": md})
-}
-
-// useOrg is POST /auth/user/using/:orgId (behind WebAuthRequired only).
-func (s *Server) useOrg(w http.ResponseWriter, r *http.Request, rc reqCtx) {
-	raw := strings.TrimSpace(rc.param)
-	id, err := valoraid.ParseString(raw)
-	if raw == "" || err != nil {
-		writeError(w, errValidation("org_id", "invalid_org_id", "invalid org id"))
-		return
-	}
-	orgIDs := s.st.userOrgIDs(rc.userID)
-	if !containsID(orgIDs, id) {
-		writeError(w, errForbidden)
-		return
-	}
-	rc.sess.mu.Lock()
-	rc.sess.ActiveOrgID = id
-	rc.sess.OrgIDs = orgIDs
-	rc.sess.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"metadata": map[string]any{
-		"user_id":       rc.userID.String(),
-		"org_ids":       idStrings(orgIDs),
-		"active_org_id": id.String(),
-	}})
-}
-
-type orgView struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Role      string    `json:"role"`
-	CreatedAt time.Time `json:"created_at"`
-}
-
-func (s *Server) listUserOrgs(w http.ResponseWriter, r *http.Request, rc reqCtx) {
-	s.st.mu.RLock()
-	orgIDs := s.st.orgIDsOf(rc.userID)
-	out := make([]orgView, 0, len(orgIDs))
-	for _, id := range orgIDs {
-		o := s.st.orgs[id]
-		if o == nil {
-			continue
-		}
-		out = append(out, orgView{ID: id.String(), Name: o.Name, Role: s.st.members[id][rc.userID], CreatedAt: o.CreatedAt})
-	}
-	s.st.mu.RUnlock()
-	writeJSON(w, http.StatusOK, map[string]any{"orgs": out})
 }
 
 // loginPage is GET /login: a logged-in user is sent to /orgs; otherwise Valora serves the SPA, which the

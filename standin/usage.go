@@ -3,16 +3,67 @@ package standin
 import (
 	"bytes"
 	"encoding/json"
+	"hash/maphash"
 	"math"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/valora-k6/valora-k6/valoraid"
 )
+
+type usageEvent struct {
+	ID         valoraid.ID
+	OrgID      valoraid.ID
+	CustomerID valoraid.ID
+	MeterCode  string
+	Value      float64
+	RecordedAt time.Time
+	Key        string
+	Metadata   []byte // compact JSON object, nil for null
+	CreatedAt  time.Time
+}
+
+type usageKey struct {
+	org valoraid.ID
+	key string
+}
+
+const usageShards = 64
+
+// usageStore is sharded by (org, key). The shard lock is held across lookup, checks and insert, which is what
+// makes N concurrent identical requests produce exactly one record.
+type usageStore struct {
+	seed   maphash.Seed
+	shards [usageShards]usageShard
+	count  atomic.Int64
+	// lastID per org, for FaultIngestSharedID.
+	lastMu sync.Mutex
+	lastID map[valoraid.ID]valoraid.ID
+}
+
+type usageShard struct {
+	mu sync.Mutex
+	// Normally one record per key; FaultIngestDuplicate appends more.
+	byKey map[usageKey][]*usageEvent
+	_     [40]byte // keep neighbouring shard locks off one cache line
+}
+
+func (us *usageStore) init() {
+	us.seed = maphash.MakeSeed()
+	for i := range us.shards {
+		us.shards[i].byKey = map[usageKey][]*usageEvent{}
+	}
+	us.lastID = map[valoraid.ID]valoraid.ID{}
+}
+
+func (us *usageStore) shard(k usageKey) *usageShard {
+	h := maphash.String(us.seed, k.key) ^ uint64(k.org)*0x9E3779B97F4A7C15
+	return &us.shards[h%usageShards]
+}
 
 // ingestRequest is Valora's CreateIngestRequest. Its types are the point: customer_id must be a JSON string,
 // value a number and recorded_at RFC 3339, or decoding fails and Valora answers 500.
@@ -220,78 +271,4 @@ func writeUsage(w http.ResponseWriter, ev *usageEvent, replay, wrongValue bool) 
 	}
 	b = append(b, '}')
 	writeRaw(w, http.StatusOK, b)
-}
-
-// appendJSONFloat formats like encoding/json.
-func appendJSONFloat(b []byte, f float64) []byte {
-	abs := math.Abs(f)
-	format := byte('f')
-	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		format = 'e'
-	}
-	b = strconv.AppendFloat(b, f, format, -1, 64)
-	if format == 'e' {
-		// clean up e-09 to e-9
-		n := len(b)
-		if n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
-			b[n-2] = b[n-1]
-			b = b[:n-1]
-		}
-	}
-	return b
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString escapes like encoding/json (HTML-safe, invalid UTF-8 replaced, U+2028/2029 escaped).
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }

@@ -9,10 +9,27 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/valora-k6/valora-k6/valoraid"
 )
+
+type paymentKey struct{ provider, eventID string }
+
+type paymentEvent struct {
+	OrgID     valoraid.ID
+	Processed bool
+}
+
+// paymentStore holds the provider events processed so far, by provider and event id across all orgs: Valora's
+// webhook idempotency (processPayment).
+type paymentStore struct {
+	mu        sync.Mutex
+	events    map[paymentKey]*paymentEvent
+	processed atomic.Int64 // balance-changing applications, for tests and Stats
+}
 
 // Canonical payment event types (Valora's payment domain).
 const (

@@ -61,7 +61,7 @@ func (id ID) MarshalJSON() ([]byte, error) {
 // error wrapping ErrNotString), and its contents are read by ParseString.
 func (id *ID) UnmarshalJSON(b []byte) error {
 	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
-		return fmt.Errorf("%w, got %s", ErrNotString, clip(string(b)))
+		return fmt.Errorf("%w, got %.64s", ErrNotString, b) // the value, cut to 64 characters
 	}
 	n, err := ParseString(string(b[1 : len(b)-1]))
 	if err != nil {
@@ -69,15 +69,6 @@ func (id *ID) UnmarshalJSON(b []byte) error {
 	}
 	*id = n
 	return nil
-}
-
-// clip keeps error messages short when the input is large.
-func clip(s string) string {
-	const max = 64
-	if len(s) <= max {
-		return s
-	}
-	return s[:max] + "…"
 }
 
 // Parts are the fields packed into an ID.

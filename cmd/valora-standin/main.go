@@ -148,7 +148,7 @@ func printFaults(w io.Writer) {
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\nWhich scenarios must catch each fault, and exactly what each must trip, is the suite's catalogue:")
-	fmt.Fprintln(w, "FAULT_TRIPS in scenarios/lib/catalog.ts, written by the build to dist/catalog.json.")
+	fmt.Fprintln(w, "each scenario descriptor's catches (scenarios/suite/), collected by the build into dist/catalog.json.")
 	fmt.Fprintln(w, "\nThe webhook faults concern Stripe and Adyen: the Braintree signature check never runs for a real Braintree")
 	fmt.Fprintln(w, "notification, healthy or not, because every body that is not JSON (a Braintree form) is refused with")
 	fmt.Fprintln(w, "400 invalid_payload first, as Valora does.")

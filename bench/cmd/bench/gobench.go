@@ -23,7 +23,7 @@ type goBench struct {
 var goBenchLine = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+([0-9.]+) ns/op(.*)$`)
 
 // goBenchPackages are the packages whose signers, generators and handlers are benchmarked.
-var goBenchPackages = []string{"./extension/...", "./standin/"}
+var goBenchPackages = []string{"./extension/...", "./standin/", "./valoraid/"}
 
 func goBenchCommand(benchtime string, count int) []string {
 	return append([]string{"go", "test", "-run", "^$", "-bench", ".", "-benchmem",

@@ -52,13 +52,19 @@ func verifyStripeSignature(payload []byte, header, secret string) bool {
 	return false
 }
 
+// hmacSHA256 is the HMAC-SHA256 of the parts, one after the other, keyed with key: the MAC all three providers
+// sign with.
+func hmacSHA256(key []byte, parts ...[]byte) []byte {
+	mac := hmac.New(sha256.New, key)
+	for _, p := range parts {
+		mac.Write(p)
+	}
+	return mac.Sum(nil)
+}
+
 // stripeSignature is the lowercase hex HMAC-SHA256 of "<t>.<payload>" keyed with the raw secret bytes.
 func stripeSignature(secret, t string, payload []byte) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(t))
-	mac.Write([]byte{'.'})
-	mac.Write(payload)
-	return hex.EncodeToString(mac.Sum(nil))
+	return hex.EncodeToString(hmacSHA256([]byte(secret), []byte(t), []byte{'.'}, payload))
 }
 
 // adyenNotification is the body of an Adyen webhook: {"notificationItems":[{"NotificationRequestItem":{…}}]}.
@@ -107,9 +113,7 @@ func adyenSigningString(it *adyenItem) string {
 // adyenSignature is the standard base64 of HMAC-SHA256 over the item's signing string, keyed with the
 // hex-decoded key.
 func adyenSignature(key []byte, it *adyenItem) string {
-	mac := hmac.New(sha256.New, key)
-	mac.Write([]byte(adyenSigningString(it)))
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	return base64.StdEncoding.EncodeToString(hmacSHA256(key, []byte(adyenSigningString(it))))
 }
 
 // parseAdyenNotification decodes a notification; ok is false for a body that does not decode or has no items
@@ -165,9 +169,8 @@ func verifyBraintree(payload []byte, privateKey string) (verifyResult, *apiError
 	if len(parts) != 2 {
 		return badSignature, nil
 	}
-	mac := hmac.New(sha256.New, []byte(privateKey))
-	mac.Write([]byte(form.Get("bt_payload")))
-	if subtle.ConstantTimeCompare([]byte(hex.EncodeToString(mac.Sum(nil))), []byte(parts[1])) != 1 {
+	want := hex.EncodeToString(hmacSHA256([]byte(privateKey), []byte(form.Get("bt_payload"))))
+	if subtle.ConstantTimeCompare([]byte(want), []byte(parts[1])) != 1 {
 		return badSignature, nil
 	}
 	return verified, nil

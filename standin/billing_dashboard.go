@@ -5,7 +5,24 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/valora-k6/valora-k6/valoraid"
 )
+
+// The billing dashboard (contract 4): the balances and cycle stats Valora's /admin/billing routes read. Balances
+// are written only by the rollup (rollup.go), never by the request that causes them.
+
+type balance struct {
+	Amount   int64
+	Currency string
+}
+
+type cycleStat struct {
+	PeriodStart  time.Time
+	TotalRevenue int64
+	InvoiceCount int64
+	Status       string
+}
 
 type billingCustomerView struct {
 	CustomerID    string `json:"customer_id"`
@@ -88,4 +105,27 @@ func (s *Server) billingCycles(w http.ResponseWriter, r *http.Request, rc reqCtx
 	s.st.mu.RUnlock()
 	sort.Slice(out, func(i, j int) bool { return out[i].Period > out[j].Period })
 	writeJSON(w, http.StatusOK, map[string]any{"cycles": out})
+}
+
+// Balance is the dashboard balance (minor units) of a customer of the fixture's main org, as the rollup has
+// written it so far.
+func (s *Server) Balance(customerID string) int64 {
+	return s.OrgBalance(s.fixture.OrgID, customerID)
+}
+
+// OrgBalance is the balance row of (org, customer) as the rollup has written it: what that org's dashboard shows
+// for the customer. A webhook verified with org A's secret moves (A, customer) whichever org the customer
+// belongs to.
+func (s *Server) OrgBalance(orgID, customerID string) int64 {
+	org, err1 := valoraid.ParseString(orgID)
+	id, err2 := valoraid.ParseString(customerID)
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	s.st.mu.RLock()
+	defer s.st.mu.RUnlock()
+	if b := s.st.balances[orgCustomer{org, id}]; b != nil {
+		return b.Amount
+	}
+	return 0
 }
