@@ -93,10 +93,6 @@ const MARK: Record<InvariantResult["status"], string> = {
   "not visible": "?",
 };
 
-function verdictLine(v: Verdict): string {
-  return v.name;
-}
-
 /** Lines printed under a scenario's verdict: the notes that explain a result (limiter on, accepted defects). */
 export type Notes = string[];
 
@@ -112,7 +108,7 @@ function text(
   const secs = ((data.state?.testRunDurationMs ?? 0) / 1000).toFixed(1);
   const lines: string[] = [];
   lines.push("");
-  lines.push(`valora-k6 · ${scenario} · ${secs}s · ${verdictLine(v)}`);
+  lines.push(`valora-k6 · ${scenario} · ${secs}s · ${v.name}`);
   if (v.name !== "PASSED") for (const r of v.reasons) lines.push(`  ${r}`);
   if (!thresholdsOn) lines.push("  (--no-thresholds: k6 evaluated no threshold; the verdict comes from the invariants)");
   const accepted = inv.filter((i) => i.status === "accepted");
