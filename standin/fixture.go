@@ -32,6 +32,8 @@ type Fixture struct {
 	// PriceAmountID and SubscriptionID belong to the customer's ACTIVE subscription on the meter.
 	PriceAmountID  string
 	SubscriptionID string
+	// InvoiceID is the customer's FINALIZED invoice for last month's cycle.
+	InvoiceID string
 	// Customers is how many customers org Main has: the k6 customer plus Config.Customers for pagination.
 	Customers int
 
@@ -39,6 +41,7 @@ type Fixture struct {
 	// ACTIVE subscription on it, and its own Stripe webhook secret. OtherAPIKey and OtherWebhookSecret are secrets.
 	OtherOrgID, OtherAPIKey, OtherCustomerID, OtherOwnerEmail string
 	OtherMeterCode, OtherWebhookSecret                        string
+	OtherSubscriptionID, OtherMeterID, OtherInvoiceID         string
 
 	// RollupInterval is how often the server's rollup applies pending billing events to the balances: a
 	// delivered payment shows on the dashboard up to one interval later (more when over 50 are pending).
@@ -176,10 +179,12 @@ func (s *Server) buildFixture() error {
 	mainSetup := s.seedBilling(mainOrg.ID, "k6", "k6@example.com", next, clock)
 	f.CustomerID, f.MeterID, f.ProductID = mainSetup.customer.String(), mainSetup.meter.String(), mainSetup.product.String()
 	f.PriceID, f.PriceAmountID, f.SubscriptionID = mainSetup.price.String(), mainSetup.amount.String(), mainSetup.subscription.String()
+	f.InvoiceID = mainSetup.invoice.String()
 	f.Customers = cfg.Customers + 1
 	clock.t = clock.t.Add(time.Second)
 	otherSetup := s.seedBilling(otherOrg.ID, "other-k6", "other-k6@example.com", next, clock)
 	f.OtherCustomerID, f.OtherMeterCode = otherSetup.customer.String(), otherSetup.meterCode
+	f.OtherSubscriptionID, f.OtherMeterID, f.OtherInvoiceID = otherSetup.subscription.String(), otherSetup.meter.String(), otherSetup.invoice.String()
 
 	// Payment provider configs of org Main: one per provider with an adapter.
 	if f.WebhookSecret, err = webhookSecret(); err != nil {
@@ -243,12 +248,13 @@ func (s *Server) buildFixture() error {
 }
 
 type billingSetup struct {
-	customer, meter, product, price, amount, subscription valoraid.ID
-	meterCode                                             string
+	customer, meter, product, price, amount, subscription, invoice valoraid.ID
+	meterCode                                                      string
 }
 
 // seedBilling creates meter api_calls, a product with a PER_UNIT metered monthly price and its USD amount, and a
-// customer with an ACTIVE subscription on it.
+// customer with an ACTIVE subscription on it, and that customer's FINALIZED invoice for last month's cycle
+// (1,200 calls at 1 cent).
 func (s *Server) seedBilling(orgID valoraid.ID, name, email string, next func() valoraid.ID, clock *fixtureClock) billingSetup {
 	st := s.st
 	t := clock.t
@@ -275,7 +281,18 @@ func (s *Server) seedBilling(orgID valoraid.ID, name, email string, next func() 
 	st.insertCustomer(c)
 	st.subscriptions[sub.ID] = sub
 	st.activeSub[orgCustomer{orgID, c.ID}] = sub.ID
-	return billingSetup{customer: c.ID, meter: m.ID, product: p.ID, price: pr.ID, amount: a.ID, subscription: sub.ID, meterCode: m.Code}
+
+	month := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+	issued, due := t, t.AddDate(0, 0, 30)
+	inv := &invoice{ID: next(), OrgID: orgID, BillingCycleID: next(), SubscriptionID: sub.ID, CustomerID: c.ID,
+		Status: "FINALIZED", SubtotalAmount: 1200, TotalAmount: 1200, Currency: "USD",
+		PeriodStart: month.AddDate(0, -1, 0), PeriodEnd: month, IssuedAt: &issued, DueAt: &due, FinalizedAt: &issued,
+		CreatedAt: t, UpdatedAt: t}
+	inv.Items = []invoiceItem{{ID: next(), RatingResultID: next(), Description: "Usage", Quantity: 1200, UnitPrice: 1,
+		Amount: 1200, CreatedAt: t}}
+	st.insertInvoice(inv)
+	return billingSetup{customer: c.ID, meter: m.ID, product: p.ID, price: pr.ID, amount: a.ID, subscription: sub.ID,
+		invoice: inv.ID, meterCode: m.Code}
 }
 
 // k6Duration writes d (whole milliseconds) as a k6 duration string: "1m", "2s", "1m30s", "1s500ms".

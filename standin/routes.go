@@ -46,6 +46,8 @@ func (s *Server) buildRoutes() router {
 	rt.handle(post, "/api/subscriptions", key(s.createSubscription))
 	rt.handle(get, "/api/subscriptions/:id", key(s.getSubscription))
 	rt.handle(post, "/api/subscriptions/:id/activate", key(s.activateSubscription))
+	rt.handle(get, "/api/invoices", key(s.listInvoices))
+	rt.handle(get, "/api/invoices/:id", key(s.getInvoice))
 	rt.handle(post, "/api/payments/webhooks/:provider", s.paymentWebhook)
 
 	// admin: WebAuthRequired → OrgContext → RequireRole
@@ -70,6 +72,8 @@ func (s *Server) buildRoutes() router {
 	rt.handle(post, "/admin/subscriptions", s.admin(s.createSubscription, owner, admin))
 	rt.handle(get, "/admin/subscriptions/:id", s.admin(s.getSubscription, owner, admin, finops))
 	rt.handle(post, "/admin/subscriptions/:id/activate", s.admin(s.activateSubscription, owner, admin))
+	rt.handle(get, "/admin/invoices", s.admin(s.listInvoices, owner, admin, finops))
+	rt.handle(get, "/admin/invoices/:id", s.admin(s.getInvoice, owner, admin, finops))
 
 	// UI: only the login page matters (a stale session lands there).
 	rt.handle(get, "/login", s.loginPage)

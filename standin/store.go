@@ -41,6 +41,10 @@ type state struct {
 	balances        map[orgCustomer]*balance
 	cycles          map[valoraid.ID][]cycleStat
 
+	invoices      map[valoraid.ID]*invoice
+	invoicesByOrg map[valoraid.ID][]*invoice // ascending (created_at, id); lists walk it backwards
+	invoiceSeq    map[valoraid.ID]int64      // org → last invoice sequence number used
+
 	keys     apiKeyStore
 	sessions sessionStore
 	usage    usageStore
@@ -66,6 +70,9 @@ func newState() *state {
 		activeSub:      map[orgCustomer]valoraid.ID{},
 		balances:       map[orgCustomer]*balance{},
 		cycles:         map[valoraid.ID][]cycleStat{},
+		invoices:       map[valoraid.ID]*invoice{},
+		invoicesByOrg:  map[valoraid.ID][]*invoice{},
+		invoiceSeq:     map[valoraid.ID]int64{},
 	}
 	st.keys.byHash = map[[32]byte]*apiKey{}
 	st.keys.byKeyID = map[string]*apiKey{}
