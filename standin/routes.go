@@ -34,7 +34,7 @@ func (s *Server) buildRoutes() router {
 
 	// api: every route but the webhook behind APIKeyRequired
 	key := s.withAPIKey
-	rt.handle(post, "/api/usage", key(s.withUsageLimiter(s.ingestUsage)))
+	rt.handle(post, "/api/usage", key(s.withCapacity(s.withUsageLimiter(s.ingestUsage))))
 	rt.handle(get, "/api/customers", key(s.listCustomers))
 	rt.handle(post, "/api/customers", key(s.createCustomer))
 	rt.handle(get, "/api/customers/:id", key(s.getCustomer))

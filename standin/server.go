@@ -42,6 +42,10 @@ type Config struct {
 	RateLimit bool // Valora's usage limiter (contract 2.5) on; default false (as in the usual USAGE_INGEST_RATE_LIMIT_ENABLED=false deployment)
 	Faults    []Fault
 
+	// Capacity, when positive, serves POST /api/usage at no more than this many requests a second, queueing up to
+	// a second of them and refusing the rest with 503 (capacity.go); 0 (the default, as Valora) means no limit.
+	Capacity int
+
 	SlowDelay time.Duration // FaultSlow's delay, default 600ms
 	// ErrorRate sets how often FaultErrors5xx fails a request: every N-th one, N = round(1/ErrorRate) and at
 	// least 1, so the failures a run meets never depend on luck. Default 0.1 (every 10th); above 1 counts as 1.
@@ -131,6 +135,8 @@ type Server struct {
 	limiter *usageLimiter // Valora's limits, used when cfg.RateLimit
 	strict  *usageLimiter // FaultLimiterStrict's limits
 
+	capacity *serviceQueue // Config.Capacity's queue, nil without it
+
 	reqIDBase [16]byte
 	reqIDSeq  atomic.Uint64
 	errSeq    atomic.Uint64 // requests FaultErrors5xx has seen since the faults were last set
@@ -155,6 +161,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Customers > 100000 {
 		return nil, fmt.Errorf("standin: Customers %d is more than 100000", cfg.Customers)
 	}
+	if cfg.Capacity < 0 || cfg.Capacity > maxCapacity {
+		return nil, fmt.Errorf("standin: Capacity %d is not in 0..%d requests/s", cfg.Capacity, maxCapacity)
+	}
 	gen, err := valoraid.NewGenerator(1, time.Now)
 	if err != nil {
 		return nil, fmt.Errorf("standin: id generator: %w", err)
@@ -171,6 +180,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if _, err := io.ReadFull(crand.Reader, s.reqIDBase[:]); err != nil {
 		return nil, fmt.Errorf("standin: request id seed: %w", err)
+	}
+	if cfg.Capacity > 0 {
+		s.capacity = newServiceQueue(cfg.Capacity)
 	}
 	if err := s.faults.set(cfg.Faults); err != nil {
 		return nil, fmt.Errorf("standin: %w", err)
@@ -228,6 +240,9 @@ func (s *Server) Close(ctx context.Context) error {
 	stop, stopped := s.rollupStop, s.rollupDone
 	s.serveCh, s.rollupStop = nil, nil // a second Close has nothing to wait for; the server stays closed (Start refuses)
 	s.mu.Unlock()
+	if s.capacity != nil {
+		s.capacity.close()
+	}
 	var err error
 	if srv != nil && ch != nil {
 		err = srv.Shutdown(ctx)

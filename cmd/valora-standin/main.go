@@ -56,6 +56,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen address (host:port; port 0 picks a free one)")
 	fs.IntVar(&o.cfg.Customers, "customers", 120, "fixture customers to page through (besides the k6 customer)")
 	fs.BoolVar(&o.cfg.RateLimit, "rate-limit", false, "enable Valora's usage limiter (org 25/s burst 50, endpoint 15/s burst 30, per customer+meter lock)")
+	fs.IntVar(&o.cfg.Capacity, "capacity", 0, "serve POST /api/usage at no more than N requests/s, queueing up to a second of them (0: no limit, as Valora)")
 	faults := fs.String("faults", "", "comma-separated faults to switch on; \"list\" prints them")
 	fs.BoolVar(&o.listFaults, "list-faults", false, "print the faults and the invariant each breaks")
 	fs.DurationVar(&o.cfg.SlowDelay, "slow-delay", 600*time.Millisecond, "delay added to every response by the slow fault")
@@ -81,6 +82,8 @@ func parseFlags(args []string) (options, error) {
 	switch {
 	case o.cfg.Customers < 1:
 		return o, usageError{fmt.Sprintf("invalid value %d for flag -customers: must be at least 1", o.cfg.Customers)}
+	case o.cfg.Capacity < 0 || o.cfg.Capacity > 100000:
+		return o, usageError{fmt.Sprintf("invalid value %d for flag -capacity: must be 0 (no limit) to 100000 requests/s", o.cfg.Capacity)}
 	case o.cfg.ErrorRate <= 0 || o.cfg.ErrorRate > 1:
 		return o, usageError{fmt.Sprintf("invalid value %v for flag -error-rate: must be in (0,1]", o.cfg.ErrorRate)}
 	case o.cfg.SlowDelay <= 0:
@@ -116,6 +119,10 @@ Flags:
   -addr host:port        listen address (default 127.0.0.1:8080; port 0 picks a free one)
   -customers N           fixture customers to page through, besides the k6 customer (default 120)
   -rate-limit            enable Valora's usage limiter (off by default, as in the usual deployment)
+  -capacity N            serve POST /api/usage at no more than N requests/s (Config.Capacity), as a server of
+                         known capacity: requests wait their turn in a FIFO queue of N (one second of work), so
+                         latency grows with the backlog; a request that finds the queue full is answered 503
+                         service_unavailable with Retry-After: 1 at once (default 0: no limit, as Valora)
   -faults a,b            switch faults on; "-faults list" (or -list-faults) prints them
                          (the Braintree signature check never runs for a real Braintree form, healthy or
                          faulty: every body that is not JSON is refused first, as in Valora)

@@ -157,6 +157,8 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"-customers", "x"}, "-customers"},
 		{[]string{"-customers", "0"}, "-customers"},
 		{[]string{"-error-rate", "2"}, "-error-rate"},
+		{[]string{"-capacity", "-1"}, "-capacity"},
+		{[]string{"-capacity", "100001"}, "-capacity"},
 		{[]string{"-slow-delay", "0s"}, "-slow-delay"},
 		{[]string{"-rollup-interval", "0s"}, "-rollup-interval"},
 		{[]string{"-rollup-interval", "100us"}, "-rollup-interval"},
