@@ -42,6 +42,13 @@ export function url(path: string, query?: Query): string {
   return `${base}${base.includes("?") ? "&" : "?"}${parts.join("&")}`;
 }
 
+/** Sees every response this VU gets through send (the capacity scenario's per-step figures); undefined: none. */
+let observer: ((res: Response) => void) | undefined;
+
+export function observeResponses(fn: ((res: Response) => void) | undefined): void {
+  observer = fn;
+}
+
 export function send(method: string, path: string, body: string | null, opts: RequestOptions = {}): Response {
   const params: Params = {
     headers: opts.headers ?? {},
@@ -51,7 +58,9 @@ export function send(method: string, path: string, body: string | null, opts: Re
   if (opts.redirects !== undefined) params.redirects = opts.redirects;
   if (opts.timeout) params.timeout = opts.timeout;
   if (opts.isolateCookies) params.jar = new http.CookieJar();
-  return http.request(method, url(path, opts.query), body, params);
+  const res = http.request(method, url(path, opts.query), body, params);
+  observer?.(res);
+  return res;
 }
 
 export function apiHeaders(key: string = cfg.apiKey, extra: Record<string, string> = {}): Record<string, string> {

@@ -62,6 +62,8 @@ export interface Scenario<D extends SetupData, A = unknown> {
   teardown?(d: D): void;
   /** Lines printed under the verdict (what a result means: a limiter that answered, say). */
   notes?(): string[];
+  /** What this run could not establish beyond its invariants (the capacity scenario's generator limit): INCOMPLETE. */
+  unestablished?(): string[];
   /** Extra report content (provision's preface and files). */
   reportExtras?(data: SummaryData): ReportExtras;
   catches: Catches;
@@ -131,11 +133,15 @@ export function plan<D extends SetupData>(s: Scenario<D>): Plan<D> {
     },
     teardown(d: D): void {
       if (d && s.teardown) s.teardown(d);
-      finish(s.invariants, d);
+      finish(s.invariants, d, s.unestablished?.() ?? []);
     },
     handleSummary(data: SummaryData): Record<string, string> {
       const extras = s.reportExtras?.(data) ?? {};
-      return report(s.name, s.invariants, data, { ...extras, notes: [...(extras.notes ?? []), ...(s.notes?.() ?? [])] });
+      return report(s.name, s.invariants, data, {
+        ...extras,
+        notes: [...(extras.notes ?? []), ...(s.notes?.() ?? [])],
+        unestablished: s.unestablished?.() ?? [],
+      });
     },
   };
 }

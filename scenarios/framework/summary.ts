@@ -174,7 +174,24 @@ function xml(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
-function junit(scenario: string, data: SummaryData, th: ThresholdResult[], inv: InvariantResult[], v: Verdict): string {
+function junitCase(c: JUnitCase): string {
+  const open = `    <testcase classname="${xml(c.classname)}" name="${xml(c.name)}"`;
+  const body = [
+    c.failure !== undefined ? `      <failure message="${xml(c.failure)}"/>` : "",
+    c.skipped !== undefined ? `      <skipped message="${xml(c.skipped)}"/>` : "",
+    c.out !== undefined ? `      <system-out>${xml(c.out)}</system-out>` : "",
+  ].filter(Boolean);
+  return body.length === 0 ? `${open}/>` : `${open}>\n${body.join("\n")}\n    </testcase>`;
+}
+
+function junit(
+  scenario: string,
+  data: SummaryData,
+  th: ThresholdResult[],
+  inv: InvariantResult[],
+  v: Verdict,
+  extra: JUnitCase[],
+): string {
   const cases: string[] = [];
   let failures = 0;
   let skipped = 0;
@@ -187,6 +204,11 @@ function junit(scenario: string, data: SummaryData, th: ThresholdResult[], inv: 
     cases.push(
       `    <testcase classname="${cls}" name="verdict">\n      <failure message="${xml(`${v.name}: ${v.reasons.join("; ")}`)}"/>\n    </testcase>`,
     );
+  }
+  for (const c of extra) {
+    if (c.failure !== undefined) failures++;
+    else if (c.skipped !== undefined) skipped++;
+    cases.push(junitCase(c));
   }
   for (const t of th.filter((x) => !isInvariantThreshold(x))) {
     const name = xml(`${t.metric}: ${t.expr}`);
@@ -247,11 +269,25 @@ function markdown(scenario: string, inv: InvariantResult[], v: Verdict, notes: N
   return lines.join("\n");
 }
 
+export interface JUnitCase {
+  classname: string;
+  name: string;
+  /** Set: the case failed, with this message. */
+  failure?: string;
+  /** Set: the case was skipped, with this message. */
+  skipped?: string;
+  out?: string;
+}
+
 export interface ReportExtras {
   /** Lines printed before the summary (redacted like everything on stdout). */
   preface?: string[];
   /** Notes printed under the verdict, in every report. */
   notes?: Notes;
+  /** What the run could not establish beyond its invariants: makes it INCOMPLETE (Scenario.unestablished). */
+  unestablished?: string[];
+  /** Extra JUnit test cases (the capacity scenario's steps), after the verdict's. */
+  cases?: JUnitCase[];
   /** Files written as given: the caller vouches that they may hold what they hold. */
   files?: Record<string, string>;
 }
@@ -262,12 +298,22 @@ export interface RunReport {
   invariants: InvariantResult[];
 }
 
-export function evaluate(data: SummaryData, invariants: readonly string[]): RunReport & { thresholds: ThresholdResult[] } {
+export function evaluate(
+  data: SummaryData,
+  invariants: readonly string[],
+  unestablished: string[] = [],
+): RunReport & { thresholds: ThresholdResult[] } {
   const inv = invariantResults(data, invariants);
   const { setup_data: _dropped, ...clean } = data;
   const th = thresholdResults(clean as SummaryData);
   const failedThresholds = th.filter((t) => !t.ok && !isInvariantThreshold(t)).map((t) => `${t.metric}: ${t.expr}`);
-  const v = verdictOf({ results: inv, failedThresholds, interrupted: interruption(), setupAborted: setupFailed(data) });
+  const v = verdictOf({
+    results: inv,
+    failedThresholds,
+    interrupted: interruption(),
+    setupAborted: setupFailed(data),
+    unestablished,
+  });
   return { verdict: v, invariants: inv, thresholds: th };
 }
 
@@ -278,7 +324,7 @@ export function report(
   data: SummaryData,
   extras: ReportExtras = {},
 ): Record<string, string> {
-  const { verdict: v, invariants: inv, thresholds: th } = evaluate(data, invariants);
+  const { verdict: v, invariants: inv, thresholds: th } = evaluate(data, invariants, extras.unestablished);
   const { setup_data: _dropped, ...clean } = data;
   const notes = extras.notes ?? [];
   const thresholdsOn = valora.runStatus().thresholds;
@@ -291,7 +337,7 @@ export function report(
     const base = `${cfg.reportDir}/${scenario}`;
     const json = { ...clean, valora_k6: { verdict: v.name, reasons: v.reasons, notes, invariants: inv } };
     out[`${base}.summary.json`] = redact(JSON.stringify(json, null, 2));
-    out[`${base}.junit.xml`] = redact(junit(scenario, clean as SummaryData, th, inv, v));
+    out[`${base}.junit.xml`] = redact(junit(scenario, clean as SummaryData, th, inv, v, extras.cases ?? []));
     out[`${base}.invariants.md`] = redact(markdown(scenario, inv, v, notes));
   }
   return out;

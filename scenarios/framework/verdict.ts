@@ -115,6 +115,8 @@ export interface VerdictInputs {
   failedThresholds: string[];
   interrupted: string | null;
   setupAborted: boolean;
+  /** What the scenario itself could not establish (the capacity scenario's generator limit): INCOMPLETE. */
+  unestablished?: string[];
 }
 
 export function verdictOf(v: VerdictInputs): Verdict {
@@ -126,13 +128,17 @@ export function verdictOf(v: VerdictInputs): Verdict {
   for (const t of v.failedThresholds) reasons.push(`threshold crossed: ${t}`);
   if (v.setupAborted) reasons.push("setup aborted the run");
   for (const r of missing) reasons.push(`${r.name} ${r.status}: ${r.note}`);
+  const unestablished = v.unestablished ?? [];
+  reasons.push(...unestablished);
   if (cfg.selftestDisabled.size > 0) {
     reasons.push(`self-test mutation active (VALORA_K6_SELFTEST_DISABLE_INVARIANT): ${[...cfg.selftestDisabled].join(", ")}`);
   }
   let name: VerdictName = "PASSED";
   if (v.interrupted) name = "INTERRUPTED";
   else if (violated.length > 0 || v.failedThresholds.length > 0) name = "FAILED";
-  else if (v.setupAborted || missing.length > 0 || cfg.selftestDisabled.size > 0) name = "INCOMPLETE";
+  else if (v.setupAborted || missing.length > 0 || unestablished.length > 0 || cfg.selftestDisabled.size > 0) {
+    name = "INCOMPLETE";
+  }
   return { name, reasons };
 }
 
@@ -146,11 +152,17 @@ export function interruption(): string | null {
  * Every scenario's teardown ends here: the verdict from this process's tally. k6 sets the exit code of a FAILED run
  * itself (its thresholds); an INCOMPLETE run, or a FAILED one under --no-thresholds, is marked failed here (110).
  */
-export function finish(invariants: readonly string[], setupData: unknown): Verdict {
+export function finish(invariants: readonly string[], setupData: unknown, unestablished: string[] = []): Verdict {
   const facts = setupFacts(setupData);
   const results = invariants.map((n) => classify(n, tally(n), facts));
   const status = valora.runStatus();
-  const v = verdictOf({ results, failedThresholds: [], interrupted: interruption(), setupAborted: facts.setupAborted });
+  const v = verdictOf({
+    results,
+    failedThresholds: [],
+    interrupted: interruption(),
+    setupAborted: facts.setupAborted,
+    unestablished,
+  });
   if (v.name === "INCOMPLETE" || (v.name === "FAILED" && !status.thresholds)) {
     exec.test.fail();
   }

@@ -85,7 +85,7 @@ function refusal(inv: Name, label: string, res: Response): void {
  * connection; the ratio's denominator is floored at 1 ms because a sub-millisecond local answer would turn
  * scheduling noise into huge ratios.
  */
-function authIteration(compare: boolean): void {
+export function authIteration(compare: boolean): void {
   const q = { page_size: 1 };
   const authed = (): Response => api("GET", "/api/customers", null, { query: q, name: CUSTOMERS, expect: expect2xx });
   const bare = (): Response =>

@@ -102,7 +102,7 @@ function shape(inv: Name, route: string, res: Response, problems: (b: unknown) =
   );
 }
 
-function dashboardIteration(creds: AdminCredentials): void {
+export function dashboardIteration(creds: AdminCredentials): void {
   shape(
     "dashboard_customers_shape",
     BILLING_CUSTOMERS,
