@@ -31,8 +31,11 @@ func newServiceQueue(rate int) *serviceQueue {
 	}
 }
 
-// serve releases one waiting request every interval. Idle time earns no credit: an idle server does not serve a
-// burst faster than its rate afterwards.
+// serveCredit is how many turns an idle server may catch up on: a request arriving a little late does not cost the
+// server its turn for ever (as a server of several workers would not), yet no second serves more than rate + 2.
+const serveCredit = 2
+
+// serve releases one waiting request every interval, in arrival order.
 func (q *serviceQueue) serve() {
 	next := time.Now()
 	timer := time.NewTimer(0)
@@ -44,9 +47,11 @@ func (q *serviceQueue) serve() {
 		case <-q.stop:
 			return
 		}
-		if now := time.Now(); next.Before(now) {
-			next = now
-		} else {
+		now := time.Now()
+		if floor := now.Add(-serveCredit * q.interval); next.Before(floor) {
+			next = floor
+		}
+		if next.After(now) {
 			timer.Reset(next.Sub(now))
 			select {
 			case <-timer.C:
