@@ -44,6 +44,7 @@ var vusVariable = map[string]string{
 	"ingest_load":         "INGEST_VUS",
 	"billing_dashboard":   "DASHBOARD_VUS",
 	"webhook_idempotency": "WEBHOOK_VUS",
+	"capacity":            "CAPACITY_MAX_VUS",
 }
 
 // ---------------------------------------------------------------- reading manifests

@@ -31,9 +31,11 @@ func newServiceQueue(rate int) *serviceQueue {
 	}
 }
 
-// serveCredit is how many turns an idle server may catch up on: a request arriving a little late does not cost the
-// server its turn for ever (as a server of several workers would not), yet no second serves more than rate + 2.
-const serveCredit = 2
+// serveCredit is how long an idle server may catch up on turns it missed: a tenth of a second. A burst that
+// follows a pause of the client (a generator that stalled for 100 ms) is then served as a server of several workers
+// would serve it, instead of queueing for ever behind the missed turns; sustained, the rate is never above rate, and
+// no second serves more than 1.1 × rate.
+const serveCredit = 100 * time.Millisecond
 
 // serve releases one waiting request every interval, in arrival order.
 func (q *serviceQueue) serve() {
@@ -48,7 +50,7 @@ func (q *serviceQueue) serve() {
 			return
 		}
 		now := time.Now()
-		if floor := now.Add(-serveCredit * q.interval); next.Before(floor) {
+		if floor := now.Add(-max(serveCredit, 2*q.interval)); next.Before(floor) {
 			next = floor
 		}
 		if next.After(now) {

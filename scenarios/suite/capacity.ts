@@ -202,8 +202,17 @@ function invariantFails(): number {
   return invariants.filter((n) => !cfg.acceptViolations.has(n)).reduce((sum, n) => sum + tally(n).fails, 0);
 }
 
+/** Iterations this instance must start in a step: its execution segment's share of the run's, as k6 splits them. */
 const scheduled = (step: number, kind: Kind): number =>
-  Math.round(((kind === "ingest" ? STEP_RATES[step] : readRate(STEP_RATES[step])) * 60 * stepSeconds) / 60);
+  valora.instanceShare(
+    Math.round((Math.round((kind === "ingest" ? STEP_RATES[step] : readRate(STEP_RATES[step])) * 60) * stepSeconds) / 60),
+  );
+
+/** This instance's share of the rates: 1 unless the run is split (k6-operator), where the knee is the pods' sum. */
+function instanceFraction(): number {
+  const whole = 1000000;
+  return valora.instanceShare(whole) / whole;
+}
 
 /**
  * Judges one step. `final` is true after the run, when every request is answered; during the run, a request of the
@@ -309,7 +318,9 @@ function read(d: Data): void {
 
 export interface StepResult {
   step: number;
+  /** This instance's events/s (its share of a split run's); total_events_per_s is the whole run's. */
   events_per_s: number;
+  total_events_per_s: number;
   reads_per_s: number;
   scheduled: number;
   started: number;
@@ -327,7 +338,10 @@ export interface StepResult {
 }
 
 export interface CapacityResult {
+  /** This instance's knee: the events/s of the highest step that held (in a split run, its share; sum the pods'). */
   knee_rps: number | null;
+  /** This instance's share of the run's rates (1 unless split with execution segments). */
+  instance_share: number;
   knee_is_lower_bound: boolean;
   limit: "valora" | "invariant" | "generator" | "not reached";
   cause: Cause | "none";
@@ -342,6 +356,7 @@ export interface CapacityResult {
 
 /** Judges every step (those the run did not judge, now that all is answered) and says what they mean. */
 export function capacityResult(): CapacityResult {
+  const share = instanceFraction();
   const steps: StepResult[] = [];
   let broke: StepResult | null = null;
   let knee: number | null = null;
@@ -356,8 +371,9 @@ export function capacityResult(): CapacityResult {
     const requests = ing.requests + rd.requests;
     const s: StepResult = {
       step: i + 1,
-      events_per_s: rate,
-      reads_per_s: Number(readRate(rate).toFixed(2)),
+      events_per_s: Number((rate * share).toFixed(2)),
+      total_events_per_s: rate,
+      reads_per_s: Number((readRate(rate) * share).toFixed(2)),
       scheduled: scheduled(i, "ingest") + scheduled(i, "reads"),
       started: ing.started + rd.started,
       requests,
@@ -373,7 +389,7 @@ export function capacityResult(): CapacityResult {
       const o = outcome(i, true);
       if (o.held) {
         s.outcome = "held";
-        knee = rate;
+        knee = s.events_per_s;
       } else {
         s.outcome = "broke";
         s.cause = o.cause;
@@ -407,8 +423,12 @@ export function capacityResult(): CapacityResult {
       summary = `knee ${knee} events/s; ${at}`;
     }
   }
+  if (share < 1) {
+    summary += ` (figures are this instance's share, ${share.toFixed(4)} of the run's rates: the run's knee is the sum over its instances)`;
+  }
   return {
     knee_rps: knee,
+    instance_share: share,
     knee_is_lower_bound: ran && (!b || b.cause === "generator"),
     limit,
     cause: b?.cause ?? "none",

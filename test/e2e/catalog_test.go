@@ -59,6 +59,10 @@ func knownDefects() []string {
 // suiteScenarios are the scenarios smoke is made of, in catalogue order: the seven scripts of Valora's suite.
 func suiteScenarios() []string { return append([]string(nil), cat.SmokeParts...) }
 
+// matrixOrder is the order of the fault matrix's columns: the suite's scenarios, smoke, then the scenarios that
+// are no smoke part (provision, capacity).
+func matrixOrder() []string { return append(suiteScenarios(), "smoke", "provision", "capacity") }
+
 // invariantResult is one entry of a report's valora_k6.invariants.
 type invariantResult struct {
 	Name     string  `json:"name"`
@@ -200,7 +204,7 @@ func TestReadmeFaultTable(t *testing.T) {
 		FindAllStringSubmatch(string(raw), -1) {
 		rows[strings.Trim(m[1], "`")] = m[2]
 	}
-	order := append(suiteScenarios(), "smoke", "provision")
+	order := matrixOrder()
 	for fault, row := range cat.Faults {
 		var cells []string
 		for _, s := range order {

@@ -46,6 +46,7 @@ var quick = map[string]string{
 	"WEBHOOK_VUS":   "6",
 	"DASHBOARD_VUS": "2", "DASHBOARD_DURATION": "4s",
 	"PAGE_SIZE": "10", "MAX_PAGES": "20",
+	"CAPACITY_START": "20", "CAPACITY_MAX": "30", "CAPACITY_STEPS": "2", "CAPACITY_STEP_DURATION": "3s",
 }
 
 func TestMain(m *testing.M) {

@@ -28,9 +28,9 @@ func faultConfig(fault string) standin.Config {
 	return cfg
 }
 
-// rowScenarios lists a row's scenarios in a stable order: the suite's, then smoke, then provision.
+// rowScenarios lists a row's scenarios in a stable order (matrixOrder).
 func rowScenarios(fault string) []string {
-	order := append(suiteScenarios(), "smoke", "provision")
+	order := matrixOrder()
 	var out []string
 	for _, s := range order {
 		if _, ok := cat.Faults[fault][s]; ok {
@@ -221,7 +221,7 @@ func renderMatrix(rows map[string]map[string]string) string {
 	b.WriteString("fault matrix: each row is the stand-in with one fault on; a cell names what the scenario tripped\n")
 	for _, f := range faults {
 		fmt.Fprintf(&b, "%s\n", f)
-		for _, s := range append(suiteScenarios(), "smoke", "provision") {
+		for _, s := range matrixOrder() {
 			if c, ok := rows[f][s]; ok {
 				fmt.Fprintf(&b, "  %-20s %s\n", s, c)
 			}
