@@ -97,7 +97,7 @@ var (
 )
 
 // sections, in the order they run and appear in the document.
-var sections = []string{"overhead", "sign", "ids", "limit", "memory", "scaling", "go", "build"}
+var sections = []string{"overhead", "sign", "ids", "limit", "memory", "scaling", "generator", "go", "build"}
 
 type harness struct {
 	plan       plan
@@ -257,6 +257,7 @@ type results struct {
 	Limit    *limitResult    `json:"limit,omitempty"`
 	Memory   *memoryResult   `json:"memory,omitempty"`
 	Scaling  *scalingResult  `json:"scaling,omitempty"`
+	Reach    *reachResult    `json:"generatorReach,omitempty"`
 	GoBench  []goBench       `json:"goBench,omitempty"`
 	GoCmd    string          `json:"goBenchCommand,omitempty"`
 	Build    *buildResult    `json:"build,omitempty"`
@@ -299,6 +300,7 @@ func (h *harness) runAll(ctx context.Context, run map[string]bool) *results {
 	step("limit", func() (err error) { res.Limit, err = h.limit(ctx); return })
 	step("memory", func() (err error) { res.Memory, err = h.memory(ctx); return })
 	step("scaling", func() (err error) { res.Scaling, err = h.scaling(ctx); return })
+	step("generator", func() (err error) { res.Reach, err = h.generator(ctx); return })
 	step("go", func() (err error) {
 		res.GoCmd = strings.Join(goBenchCommand(h.plan.goBenchtime, h.plan.goCount), " ")
 		res.GoBench, err = runGoBench(ctx, h)

@@ -173,6 +173,9 @@ func renderDocument(res *results, plotPath string, plotted bool, rawPath string)
 	if r := res.Scaling; r != nil && len(r.Runs) > 0 {
 		renderScaling(&body, r, plotPath, plotted)
 	}
+	if r := res.Reach; r != nil && len(r.Runs) > 0 {
+		renderGenerator(&body, r)
+	}
 	if b := res.Build; b != nil {
 		renderBuild(&body, b)
 	}
