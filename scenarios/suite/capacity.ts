@@ -494,7 +494,8 @@ export const capacity: Scenario<Data, AdminAuth> = {
     const notChecked: Record<string, string> = {};
     let admin: AdminAuth | undefined;
     if (withReads) {
-      admin = acquireAdmin(Math.max(1, Math.ceil(v.CAPACITY_MAX_VUS / 2)), "/admin/billing/customers");
+      // One session per read VU where sessions are per VU (SESSION_PER_VU, ADMIN_DATABASE_URL).
+      admin = acquireAdmin(Math.max(1, Math.ceil(v.CAPACITY_MAX_VUS * readShare)), "/admin/billing/customers");
       if (!admin) for (const n of dashboardInvariants) notChecked[n] = `${NO_ADMIN_REASON} (the reads are then auth reads only)`;
     }
     return { admin, notChecked };

@@ -231,3 +231,25 @@ func TestReadmeFaultTable(t *testing.T) {
 		}
 	}
 }
+
+// TestReadmeScenarioTable: the README's scenario table has a row for every scenario of the catalogue, and none
+// for a scenario the suite does not have.
+func TestReadmeScenarioTable(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]bool{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z_]+)\\.js` \\|").FindAllStringSubmatch(string(raw), -1) {
+		rows[m[1]] = true
+	}
+	for name := range cat.Scenarios {
+		if !rows[name] {
+			t.Errorf("README's scenario table has no row for %s.js", name)
+		}
+		delete(rows, name)
+	}
+	for name := range rows {
+		t.Errorf("README's scenario table lists %s.js, which the catalogue does not have", name)
+	}
+}
