@@ -48,13 +48,13 @@ func readCapacity(t *testing.T, res result) capacityResult {
 	return r
 }
 
-// capacityRamp: 8 steps of 4 s from 0.7 N to 1.4 N, 0.1 N apart, so the knee can only land within ±15 % of N if
+// capacityRamp: 7 steps of 4 s from 0.7 N to 1.3 N, 0.1 N apart, so the knee can only land within ±15 % of N if
 // the finder judges the steps right. 4 s at 1.1 N queues 0.4 s of work: that step must break on latency.
 func capacityRamp(n int) map[string]string {
 	return map[string]string{
 		"CAPACITY_START":         strconv.Itoa(n * 7 / 10),
-		"CAPACITY_MAX":           strconv.Itoa(n * 14 / 10),
-		"CAPACITY_STEPS":         "8",
+		"CAPACITY_MAX":           strconv.Itoa(n * 13 / 10),
+		"CAPACITY_STEPS":         "7",
 		"CAPACITY_STEP_DURATION": "4s",
 	}
 }
@@ -133,5 +133,26 @@ func TestCapacityConfiguration(t *testing.T) {
 		if res.code != 107 || !strings.Contains(res.output, c.want) {
 			t.Errorf("want exit 107 naming %q:\n%s", c.want, res)
 		}
+	}
+}
+
+// TestDistributedCapacity splits the capacity ramp over three ./k6 instances, as k6-operator does: each runs its
+// execution segment's share of every step, judges its own requests and reports its knee as its share; against a
+// stand-in of capacity N, the knees add up to N within ±15 %, and no instance calls itself the limit.
+func TestDistributedCapacity(t *testing.T) {
+	const n = 90
+	env := server(t, standin.Config{Capacity: n})
+	var sum float64
+	for i, res := range runSplit(t, "capacity", env, quick, capacityRamp(n)) {
+		r := readCapacity(t, res)
+		if res.code != 0 || r.KneeRPS == nil || r.Limit != "valora" {
+			t.Errorf("instance %d (%s): want PASSED with Valora the limit: %s\n%s", i, segments[i], r.Summary, res)
+			continue
+		}
+		sum += *r.KneeRPS
+		t.Logf("instance %d: %s", i, r.Summary)
+	}
+	if sum < 0.85*n || sum > 1.15*n {
+		t.Errorf("the instances' knees add up to %v events/s, want within ±15 %% of %d", sum, n)
 	}
 }
