@@ -58,6 +58,7 @@ export function plotSvg(r: CapacityResult): string {
     `<line x1="${M.left}" y1="${yMs(r.budget_p95_ms)}" x2="${M.left + pw}" y2="${yMs(r.budget_p95_ms)}" stroke="#1f5fbf" stroke-dasharray="6 4"/>`,
     `<text x="${M.left + 4}" y="${yMs(r.budget_p95_ms) - 4}" fill="#1f5fbf">p95 budget ${r.budget_p95_ms} ms</text>`,
     `<line x1="${M.left}" y1="${yErr(100 * r.max_error_rate)}" x2="${M.left + pw}" y2="${yErr(100 * r.max_error_rate)}" stroke="#c0392b" stroke-dasharray="2 3"/>`,
+    `<text x="${M.left + pw - 4}" y="${yErr(100 * r.max_error_rate) - 4}" text-anchor="end" fill="#c0392b">error limit ${100 * r.max_error_rate} %</text>`,
   );
   if (r.knee_rps !== null) {
     out.push(
