@@ -60,8 +60,8 @@ const v = variables("capacity", {
 
 /** A step breaks when more than this share of its requests failed or were refused. */
 export const MAX_ERROR_RATE = 0.01;
-/** A step is generator-limited when k6 started fewer than this share of its scheduled iterations. */
-const MIN_STARTED = 0.98;
+/** A step is generator-limited when k6 is short by more than this share of the step's iterations (and 2). */
+const MAX_SHORT = 0.02;
 
 const stepSeconds = durationSeconds(v.CAPACITY_STEP_DURATION);
 const budgetMs = 1000 * (v.CAPACITY_P95_BUDGET ?? 0.3);
@@ -202,11 +202,24 @@ function invariantFails(): number {
   return invariants.filter((n) => !cfg.acceptViolations.has(n)).reduce((sum, n) => sum + tally(n).fails, 0);
 }
 
+/** Per second, the iterations of kind that step schedules for the whole run (k6 schedules per minute). */
+const perSecond = (step: number, kind: Kind): number =>
+  Math.round((kind === "ingest" ? STEP_RATES[step] : readRate(STEP_RATES[step])) * 60) / 60;
+
 /** Iterations this instance must start in a step: its execution segment's share of the run's, as k6 splits them. */
-const scheduled = (step: number, kind: Kind): number =>
-  valora.instanceShare(
-    Math.round((Math.round((kind === "ingest" ? STEP_RATES[step] : readRate(STEP_RATES[step])) * 60) * stepSeconds) / 60),
-  );
+const scheduled = (step: number, kind: Kind): number => valora.instanceShare(Math.round(perSecond(step, kind) * stepSeconds));
+
+/** Iterations of kind this instance must have started by `at` seconds into the ramp. */
+function scheduledBy(kind: Kind, at: number): number {
+  let total = 0;
+  STEP_RATES.forEach((_, j) => {
+    total += perSecond(j, kind) * Math.max(0, Math.min(at, (j + 1) * stepSeconds) - j * stepSeconds);
+  });
+  return valora.instanceShare(Math.round(total));
+}
+
+/** How long after a step ends it is judged: by then each of its requests is answered or older than the budget. */
+const JUDGE_DELAY_S = budgetMs / 1000 + 0.5;
 
 /** This instance's share of the rates: 1 unless the run is split (k6-operator), where the knee is the pods' sum. */
 function instanceFraction(): number {
@@ -243,16 +256,23 @@ function judge(step: number, final: boolean): StepOutcome {
       why: `${pct(over / judged)} of the accepted events took longer than ${budgetMs} ms, so p95 exceeded the budget`,
     };
   }
+  // By the time a step is judged, k6 must have started every iteration scheduled up to the step's end: one it
+  // started late but within the judging delay counts (for the step it started in); one it dropped, or is still
+  // further behind on, does not. The last step is judged when the run ends, so the delay is allowed before the end.
+  const last = step === STEP_RATES.length - 1;
+  const until = (step + 1) * stepSeconds - (final && last ? JUDGE_DELAY_S : 0);
   for (const kind of ["ingest", "reads"] as Kind[]) {
-    const want = scheduled(step, kind);
-    const got = kind === "ingest" ? ing.started : rd.started;
-    if (want > 0 && got < MIN_STARTED * want - 2) {
+    const want = scheduledBy(kind, until);
+    const got = valora.count(`capacity/${kind}/started`);
+    const short = want - got;
+    if (want > 0 && short > MAX_SHORT * scheduled(step, kind) + 2) {
       return {
         held: false,
         cause: "generator",
         why:
-          `k6 started ${got} of the ${want} ${kind === "ingest" ? "events" : "reads"} scheduled (${pct(1 - got / want)} dropped) ` +
-          `while Valora answered within budget: k6 had no free VU (CAPACITY_MAX_VUS=${v.CAPACITY_MAX_VUS}) or no CPU to start them on time`,
+          `k6 had started ${got} of the ${want} ${kind === "ingest" ? "events" : "reads"} scheduled by the end of the step ` +
+          `(${short} short, ${pct(short / Math.max(1, scheduled(step, kind)))} of the step) while Valora answered within budget: ` +
+          `k6 dropped them (no free VU among CAPACITY_MAX_VUS=${v.CAPACITY_MAX_VUS}) or had no CPU to start them on time`,
       };
     }
   }
@@ -278,7 +298,7 @@ let broken = false;
 
 function judgeDue(startMs: number, nowMs: number): void {
   while (!broken && nextToJudge < STEP_RATES.length) {
-    const dueMs = startMs + (nextToJudge + 1) * stepSeconds * 1000 + budgetMs + 500;
+    const dueMs = startMs + ((nextToJudge + 1) * stepSeconds + JUDGE_DELAY_S) * 1000;
     if (nowMs < dueMs) return;
     if (!outcome(nextToJudge, false).held) broken = true;
     nextToJudge++;
@@ -294,6 +314,7 @@ function paced(kind: Kind, body: () => void): void {
   if (broken || step >= STEP_RATES.length) return;
   exec.vu.metrics.tags.capacity_step = String(step + 1);
   valora.count(key(step, kind, "started"), 1);
+  valora.count(`capacity/${kind}/started`, 1);
   observeResponses((res) => record(step, kind, res));
   try {
     body();
