@@ -6,7 +6,8 @@
 //   FAILED       an invariant was violated (and not accepted), or a threshold was crossed         exit 99
 //                (110 under --no-thresholds, where k6 evaluates no threshold)
 //   INCOMPLETE   an invariant the scenario exists to check was not checked, and it is not in
-//                OPTIONAL_INVARIANTS; or setup aborted (exit 108)                                 exit 110
+//                OPTIONAL_INVARIANTS; or setup aborted (exit 108); or the scenario could not
+//                establish what it measures (Scenario.unestablished: capacity's generator limit)  exit 110
 //   INTERRUPTED  k6 received SIGINT/SIGTERM before the run ended                                   exit 105
 // An invalid configuration stops the run before it starts: exit 107, with no verdict.
 import exec from "k6/execution";

@@ -18,6 +18,7 @@ import type { Scenario as K6Scenario } from "k6/options";
 import * as valora from "k6/x/valora";
 import { cfg, durationSeconds, problem, variables } from "../framework/config";
 import { observeResponses, type Response } from "../framework/http";
+import { redact } from "../framework/log";
 import { tally } from "../framework/invariants";
 import type { Scenario, SetupData } from "../framework/scenario";
 import { acquireAdmin, NO_ADMIN_REASON, releaseAdmin, vuCredentials, type AdminAuth } from "../framework/session";
@@ -97,7 +98,7 @@ export const STEP_RATES: number[] = Array.from({ length: v.CAPACITY_STEPS }, (_,
 const readRate = (events: number): number => (events * readShare) / (1 - readShare);
 
 /** k6 schedules per minute, so fractional rates (reads at a low share) keep their precision. */
-function ramp(rates: number[], exec: string): K6Scenario & { exec: string } {
+function ramp(rates: number[], fn: "ingest" | "read"): K6Scenario & { exec: string } {
   const perMinute = rates.map((r) => Math.round(r * 60));
   const stages: { duration: string; target: number }[] = [];
   perMinute.forEach((target, i) => {
@@ -105,7 +106,7 @@ function ramp(rates: number[], exec: string): K6Scenario & { exec: string } {
     stages.push({ duration: v.CAPACITY_STEP_DURATION, target });
   });
   // The VUs are split as the requests are: most go to the events.
-  const part = exec === "ingest" ? 1 - readShare : readShare;
+  const part = fn === "ingest" ? 1 - readShare : readShare;
   const vus = (n: number): number => Math.max(1, Math.ceil(n * part));
   return {
     executor: "ramping-arrival-rate",
@@ -115,7 +116,7 @@ function ramp(rates: number[], exec: string): K6Scenario & { exec: string } {
     preAllocatedVUs: vus(preAllocated),
     maxVUs: vus(v.CAPACITY_MAX_VUS),
     gracefulStop: `${Math.ceil(budgetMs / 1000) + 5}s`,
-    exec,
+    exec: fn,
   };
 }
 
@@ -541,9 +542,10 @@ export const capacity: Scenario<Data, AdminAuth> = {
     const files: Record<string, string> = {};
     if (cfg.reportDir) {
       const svg = plotSvg(r);
-      files[`${cfg.reportDir}/capacity.result.json`] = JSON.stringify({ ...r, dropped_iterations: dropped }, null, 2);
-      files[`${cfg.reportDir}/capacity.plot.svg`] = svg;
-      files[`${cfg.reportDir}/capacity.html`] = reportHtml(r, svg);
+      // Figures and causes only; redacted all the same, like every report.
+      files[`${cfg.reportDir}/capacity.result.json`] = redact(JSON.stringify({ ...r, dropped_iterations: dropped }, null, 2));
+      files[`${cfg.reportDir}/capacity.plot.svg`] = redact(svg);
+      files[`${cfg.reportDir}/capacity.html`] = redact(reportHtml(r, svg));
     }
     return { preface: stepTable(r), files, cases: junitCases(r) };
   },
