@@ -114,6 +114,28 @@ func TestCapacityGeneratorLimit(t *testing.T) {
 	}
 }
 
+// TestCapacityStartNotHeld: a Valora that cannot take even CAPACITY_START (N well below it) is FAILED with
+// capacity_start_held violated and no knee, also under --no-thresholds, where k6 evaluates no threshold (exit 110).
+func TestCapacityStartNotHeld(t *testing.T) {
+	env := server(t, standin.Config{Capacity: 20})
+	ramp := map[string]string{"CAPACITY_START": "120", "CAPACITY_MAX": "200", "CAPACITY_STEPS": "2", "CAPACITY_STEP_DURATION": "3s"}
+	for _, c := range []struct {
+		flags []string
+		code  int
+	}{{nil, 99}, {[]string{"--no-thresholds"}, 110}} {
+		res := runK6Args(t, scenario("capacity"), c.flags, env, ramp)
+		if res.code != c.code || res.report == nil || res.report.Verdict != "FAILED" {
+			t.Fatalf("%v: want FAILED, exit %d:\n%s", c.flags, c.code, res)
+		}
+		if i, ok := res.report.invariant("capacity_start_held"); !ok || i.Status != "violated" {
+			t.Errorf("%v: capacity_start_held %+v, want violated", c.flags, i)
+		}
+		if r := readCapacity(t, res); r.KneeRPS != nil {
+			t.Errorf("%v: knee %v, want none: %s", c.flags, *r.KneeRPS, r.Summary)
+		}
+	}
+}
+
 // TestCapacityConfiguration: every bad capacity variable stops the run before it starts (exit 107), naming it.
 func TestCapacityConfiguration(t *testing.T) {
 	env := server(t, standin.Config{})
