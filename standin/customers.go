@@ -308,7 +308,7 @@ func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request, rc reqCtx) 
 	s.st.mu.RLock()
 	c := s.st.customers[id]
 	s.st.mu.RUnlock()
-	if c == nil || c.OrgID != rc.orgID {
+	if c == nil || (c.OrgID != rc.orgID && !s.faults.has(FaultTenantRead)) {
 		writeError(w, errNotFound)
 		return
 	}

@@ -34,6 +34,11 @@ const (
 	FaultPageTokenStuck          Fault = "page-token-stuck"          // every page's next_page_token is the one the first page returned, so a walk never gets past page 2
 	FaultProviderConfigIgnored   Fault = "provider-config-ignored"   // POST /admin/payment-providers answers 200 with the usual body but stores nothing
 	FaultActivationIgnored       Fault = "activation-ignored"        // POST …/subscriptions/:id/activate answers 204 but the subscription keeps its status (DRAFT stays DRAFT)
+	FaultTenantRead              Fault = "tenant-read"               // /api reads by id (customers, subscriptions, meters, invoices) ignore the key's org, and the meter list shows every org's meters
+	FaultTenantUsage             Fault = "tenant-usage"              // POST /api/usage for another org's customer is answered 200 and recorded in that customer's org
+	FaultTenantOrgSwitch         Fault = "tenant-org-switch"         // /admin's X-Org-Id switches a session to an org its user is not a member of (the choice sticks), acting there with the user's role in its own org
+	FaultTenantWebhook           Fault = "tenant-webhook"            // a payment webhook is booked to the org of the customer it names, whichever org's secret verified it, so another org's balance moves
+	FaultRoleIgnored             Fault = "role-ignored"              // /admin's role gate admits every member of the org, whatever its role (a MEMBER reads billing routes)
 	FaultSlow                    Fault = "slow"                      // every response is delayed (Config.SlowDelay, default 600ms: past every latency threshold of the suite: 200/300/500 ms p95)
 	FaultErrors5xx               Fault = "errors-5xx"                // every N-th request, N = round(1/Config.ErrorRate) (default every 10th), fails with 500 + internal_error envelope
 )
@@ -64,6 +69,11 @@ var faultTable = []FaultInfo{
 	{FaultPageTokenStuck, "Every next_page_token that comes with has_more is new, so following the tokens reaches the last page."},
 	{FaultProviderConfigIgnored, "A payment provider config posted to /admin/payment-providers is stored: a webhook signed with its new secret is accepted."},
 	{FaultActivationIgnored, "An activated subscription is ACTIVE: usage for its customer is accepted."},
+	{FaultTenantRead, "An org's API key never reads another org's data: another org's customer, subscription, meter or invoice id is 404, and no list shows another org's rows."},
+	{FaultTenantUsage, "An org's API key cannot write usage into another org: a usage event for another org's customer is refused and recorded nowhere."},
+	{FaultTenantOrgSwitch, "An /admin session sending X-Org-Id of an org its user is not a member of gets 403, and its active org does not change."},
+	{FaultTenantWebhook, "A payment webhook never changes the balance another org's dashboard shows: an event signed with one org's secret moves only that org's balances."},
+	{FaultRoleIgnored, "A role below a route's requirement is refused: a MEMBER gets 403 on the billing dashboard and the other OWNER/ADMIN/FINOPS routes."},
 	{FaultSlow, "Responses stay within the suite's latency budgets (p95 200 ms auth, 300 ms ingest, 500 ms dashboard)."},
 	{FaultErrors5xx, "The server does not fail requests with 5xx under normal load."},
 }

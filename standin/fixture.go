@@ -42,6 +42,9 @@ type Fixture struct {
 	OtherOrgID, OtherAPIKey, OtherCustomerID, OtherOwnerEmail string
 	OtherMeterCode, OtherWebhookSecret                        string
 	OtherSubscriptionID, OtherMeterID, OtherInvoiceID         string
+	// MemberEmail is a second user of org Main with role MEMBER only, as an invite would add one; its password
+	// is AdminPassword.
+	MemberEmail string
 
 	// RollupInterval is how often the server's rollup applies pending billing events to the balances: a
 	// delivered payment shows on the dashboard up to one interval later (more when over 50 are pending).
@@ -70,11 +73,18 @@ func (f Fixture) Env(baseURL string) map[string]string {
 		// How long the balance takes to move after a payment, as a k6 duration ("1m", "2s").
 		"VALORA_ROLLUP_INTERVAL": k6Duration(f.RollupInterval),
 		// Tenant B, for tenant-isolation checks.
-		"TENANT_B_API_KEY":        f.OtherAPIKey,
-		"TENANT_B_ORG_ID":         f.OtherOrgID,
-		"TENANT_B_CUSTOMER_ID":    f.OtherCustomerID,
-		"TENANT_B_METER_CODE":     f.OtherMeterCode,
-		"TENANT_B_WEBHOOK_SECRET": f.OtherWebhookSecret,
+		"TENANT_B_API_KEY":         f.OtherAPIKey,
+		"TENANT_B_ORG_ID":          f.OtherOrgID,
+		"TENANT_B_CUSTOMER_ID":     f.OtherCustomerID,
+		"TENANT_B_METER_CODE":      f.OtherMeterCode,
+		"TENANT_B_WEBHOOK_SECRET":  f.OtherWebhookSecret,
+		"TENANT_B_SUBSCRIPTION_ID": f.OtherSubscriptionID,
+		"TENANT_B_METER_ID":        f.OtherMeterID,
+		"TENANT_B_INVOICE_ID":      f.OtherInvoiceID,
+		"TENANT_B_ADMIN_EMAIL":     f.OtherOwnerEmail,
+		"TENANT_B_ADMIN_PASSWORD":  f.AdminPassword,
+		"TENANT_MEMBER_EMAIL":      f.MemberEmail,
+		"TENANT_MEMBER_PASSWORD":   f.AdminPassword,
 	}
 }
 
@@ -83,14 +93,16 @@ func EnvKeys() []string {
 	return []string{"BASE_URL", "API_KEY", "ORG_ID", "CUSTOMER_ID", "METER_CODE", "ADMIN_EMAIL", "ADMIN_PASSWORD",
 		"ADMIN_SESSION", "PAYMENT_PROVIDER", "WEBHOOK_SECRET", "ADYEN_HMAC_KEY", "BRAINTREE_PUBLIC_KEY", "BRAINTREE_PRIVATE_KEY",
 		"VALORA_ROLLUP_INTERVAL",
-		"TENANT_B_API_KEY", "TENANT_B_ORG_ID", "TENANT_B_CUSTOMER_ID", "TENANT_B_METER_CODE", "TENANT_B_WEBHOOK_SECRET"}
+		"TENANT_B_API_KEY", "TENANT_B_ORG_ID", "TENANT_B_CUSTOMER_ID", "TENANT_B_METER_CODE", "TENANT_B_WEBHOOK_SECRET",
+		"TENANT_B_SUBSCRIPTION_ID", "TENANT_B_METER_ID", "TENANT_B_INVOICE_ID", "TENANT_B_ADMIN_EMAIL",
+		"TENANT_B_ADMIN_PASSWORD", "TENANT_MEMBER_EMAIL", "TENANT_MEMBER_PASSWORD"}
 }
 
 // SecretEnvKeys lists the keys of Env whose values are secrets (keys, passwords, sessions, signing secrets): they
 // belong in logs and reports only redacted.
 func SecretEnvKeys() []string {
 	return []string{"API_KEY", "ADMIN_PASSWORD", "ADMIN_SESSION", "WEBHOOK_SECRET", "ADYEN_HMAC_KEY", "BRAINTREE_PRIVATE_KEY",
-		"TENANT_B_API_KEY", "TENANT_B_WEBHOOK_SECRET"}
+		"TENANT_B_API_KEY", "TENANT_B_WEBHOOK_SECRET", "TENANT_B_ADMIN_PASSWORD", "TENANT_MEMBER_PASSWORD"}
 }
 
 // seededBase is the fixture clock's start when Config.Seed is set, so that ids and timestamps repeat too.
@@ -140,16 +152,19 @@ func (s *Server) buildFixture() error {
 	owner := &user{ID: next(), Email: f.AdminEmail, DisplayName: "Railzway Admin", PasswordHash: hash, IsDefault: true, CreatedAt: clock.t}
 	otherOrg := &org{ID: next(), Name: "Other", Slug: "other", CreatedAt: clock.t}
 	otherOwner := &user{ID: next(), Email: "owner@other.example", DisplayName: "Other Owner", PasswordHash: hash, CreatedAt: clock.t}
+	member := &user{ID: next(), Email: "member@main.example", DisplayName: "Main Member", PasswordHash: hash, CreatedAt: clock.t}
 	changed := clock.t
 	otherOwner.LastPasswordChanged = &changed
+	member.LastPasswordChanged = &changed
 	for _, o := range []*org{mainOrg, otherOrg} {
 		st.orgs[o.ID] = o
 	}
-	for _, u := range []*user{owner, otherOwner} {
+	for _, u := range []*user{owner, otherOwner, member} {
 		st.users[u.ID] = u
 		st.usersByEmail[u.Email] = u
 	}
-	st.members[mainOrg.ID] = map[valoraid.ID]string{owner.ID: roleOwner}
+	st.members[mainOrg.ID] = map[valoraid.ID]string{owner.ID: roleOwner, member.ID: roleMember}
+	f.MemberEmail = member.Email
 	st.members[otherOrg.ID] = map[valoraid.ID]string{otherOwner.ID: roleOwner}
 	f.orgID, f.ownerID = mainOrg.ID, owner.ID
 	f.OrgID, f.OwnerUserID = mainOrg.ID.String(), owner.ID.String()

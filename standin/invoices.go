@@ -154,7 +154,7 @@ func (s *Server) getInvoice(w http.ResponseWriter, r *http.Request, rc reqCtx) {
 	s.st.mu.RLock()
 	defer s.st.mu.RUnlock()
 	inv := s.st.invoices[id]
-	if inv == nil || inv.OrgID != rc.orgID {
+	if inv == nil || (inv.OrgID != rc.orgID && !s.faults.has(FaultTenantRead)) {
 		writeError(w, errNotFound)
 		return
 	}

@@ -91,11 +91,33 @@ func (s *Server) listMeters(w http.ResponseWriter, r *http.Request, rc reqCtx) {
 	s.st.mu.RLock()
 	out := []meterView{}
 	for _, m := range s.st.meters {
-		if m.OrgID == rc.orgID {
+		if m.OrgID == rc.orgID || s.faults.has(FaultTenantRead) {
 			out = append(out, viewMeter(m))
 		}
 	}
 	s.st.mu.RUnlock()
 	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
 	writeJSON(w, http.StatusOK, map[string]any{"data": out})
+}
+
+// getMeter is GET /api/meters/:id and /admin/meters/:id: 400 invalid_id for an id that does not parse, 404
+// meter_not_found for another org's meter.
+func (s *Server) getMeter(w http.ResponseWriter, r *http.Request, rc reqCtx) {
+	id, err := valoraid.ParseString(strings.TrimSpace(rc.param))
+	if err != nil || id == 0 {
+		writeError(w, errInvalid("invalid_id"))
+		return
+	}
+	s.st.mu.RLock()
+	m := s.st.meters[id]
+	var v meterView
+	if m != nil {
+		v = viewMeter(m)
+	}
+	s.st.mu.RUnlock()
+	if m == nil || (m.OrgID != rc.orgID && !s.faults.has(FaultTenantRead)) {
+		writeError(w, errNotFound)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": v})
 }

@@ -30,12 +30,14 @@ type user struct {
 	CreatedAt           time.Time
 }
 
-// Valora's organization roles (internal/organization/domain) that the routes served admit; DEVELOPER and MEMBER,
-// its other two, are refused by every one of them.
+// Valora's organization roles (internal/organization/domain). DEVELOPER and MEMBER are refused by every route the
+// stand-in serves under /admin.
 const (
-	roleOwner  = "OWNER"
-	roleAdmin  = "ADMIN"
-	roleFinOps = "FINOPS"
+	roleOwner     = "OWNER"
+	roleAdmin     = "ADMIN"
+	roleFinOps    = "FINOPS"
+	roleDeveloper = "DEVELOPER"
+	roleMember    = "MEMBER"
 )
 
 // orgIDsOf lists the orgs a user belongs to, in a stable order. Caller holds st.mu.

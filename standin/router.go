@@ -13,6 +13,8 @@ type reqCtx struct {
 	orgID  valoraid.ID
 	userID valoraid.ID
 	sess   *session
+	// roleFrom is the org whose membership the role gate reads when it is not orgID (FaultTenantOrgSwitch).
+	roleFrom valoraid.ID
 }
 
 type hfunc func(w http.ResponseWriter, r *http.Request, rc reqCtx)

@@ -1,7 +1,12 @@
 package standin
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -52,6 +57,43 @@ type subscriptionView struct {
 	StartAt        time.Time              `json:"start_at"`
 	Items          []subscriptionItemView `json:"items"`
 	Metadata       map[string]any         `json:"metadata,omitempty"`
+}
+
+// subscriptionModel is how GET /api/subscriptions/:id (and the list) writes a subscription: Valora's domain struct,
+// which has no json tags, so its keys are the Go field names, and no items. The create answers the snake_case
+// CreateSubscriptionResponse (subscriptionView) instead.
+type subscriptionModel struct {
+	ID                     string
+	OrgID                  string
+	CustomerID             string
+	Status                 string
+	CollectionMode         string
+	StartAt                time.Time
+	EndAt                  *time.Time
+	TrialStartsAt          *time.Time
+	TrialEndsAt            *time.Time
+	CancelAt               *time.Time
+	CancelAtPeriodEnd      bool
+	CanceledAt             *time.Time
+	ActivatedAt            *time.Time
+	PausedAt               *time.Time
+	ResumedAt              *time.Time
+	EndedAt                *time.Time
+	PlanChangedAt          *time.Time
+	BillingAnchorDay       *int16
+	BillingCycleType       string
+	DefaultPaymentTermDays *int
+	DefaultCurrency        *string
+	DefaultTaxBehavior     *string
+	Metadata               map[string]any
+	CreatedAt              time.Time
+	UpdatedAt              time.Time
+}
+
+func modelSubscription(sub *subscription) subscriptionModel {
+	return subscriptionModel{ID: sub.ID.String(), OrgID: sub.OrgID.String(), CustomerID: sub.CustomerID.String(),
+		Status: sub.Status, CollectionMode: sub.CollectionMode, StartAt: sub.StartAt, ActivatedAt: sub.ActivatedAt,
+		BillingCycleType: sub.BillingCycleType, Metadata: sub.Metadata, CreatedAt: sub.CreatedAt, UpdatedAt: sub.UpdatedAt}
 }
 
 func viewSubscription(sub *subscription) subscriptionView {
@@ -184,11 +226,11 @@ func (s *Server) getSubscription(w http.ResponseWriter, r *http.Request, rc reqC
 	s.st.mu.RLock()
 	defer s.st.mu.RUnlock()
 	sub := s.st.subscriptions[id]
-	if sub == nil || sub.OrgID != rc.orgID {
+	if sub == nil || (sub.OrgID != rc.orgID && !s.faults.has(FaultTenantRead)) {
 		writeError(w, errNotFound)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": viewSubscription(sub)})
+	writeJSON(w, http.StatusOK, map[string]any{"data": modelSubscription(sub)})
 }
 
 // activateSubscription is POST …/subscriptions/:id/activate: DRAFT → ACTIVE with Valora's activation checks, 204.
@@ -243,4 +285,95 @@ func (s *Server) activateSubscription(w http.ResponseWriter, r *http.Request, rc
 	sub.UpdatedAt = now
 	s.st.activeSub[orgCustomer{sub.OrgID, sub.CustomerID}] = sub.ID
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// listSubscriptions is GET /api/subscriptions and /admin/subscriptions: {"data":[Subscription…],"page_info":{…}},
+// newest first, the org's rows only. Filters status (an unknown one is 400) and customer_id; page_size absent →
+// 10, no upper bound; the cursor keeps whole seconds and compares strictly, as the customers' does.
+func (s *Server) listSubscriptions(w http.ResponseWriter, r *http.Request, rc reqCtx) {
+	var q url.Values
+	if r.URL.RawQuery != "" {
+		q = r.URL.Query()
+	}
+	pageSize := 10
+	if v := q.Get("page_size"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			writeError(w, errInvalidRequest)
+			return
+		}
+		if pageSize = n; n <= 0 {
+			pageSize = 10
+		}
+	}
+	status := strings.ToUpper(strings.TrimSpace(q.Get("status")))
+	switch status {
+	case "", "DRAFT", "ACTIVE", "PAUSED", "CANCELED", "ENDED":
+	default:
+		writeError(w, errInvalid("invalid_status"))
+		return
+	}
+	var customer valoraid.ID
+	if raw := strings.TrimSpace(q.Get("customer_id")); raw != "" {
+		id, err := valoraid.ParseString(raw)
+		if err != nil {
+			writeError(w, errInvalid("invalid_customer"))
+			return
+		}
+		customer = id
+	}
+	var cur *cursor
+	if token := q.Get("page_token"); token != "" {
+		if raw, err := base64.StdEncoding.DecodeString(token); err == nil {
+			var c cursor
+			if json.Unmarshal(raw, &c) == nil {
+				cur = &c
+			}
+		}
+	}
+	var curID valoraid.ID
+	var curTime time.Time
+	if cur != nil {
+		id, idErr := strconv.ParseInt(strings.TrimSpace(cur.ID), 10, 64)
+		t, tOK := parseCursorTime(cur.CreatedAt)
+		if idErr != nil || !tOK {
+			writeError(w, errInternal)
+			return
+		}
+		curID, curTime = valoraid.ID(id), t
+	}
+	s.st.mu.RLock()
+	var rows []*subscription
+	for _, sub := range s.st.subscriptions {
+		if sub.OrgID != rc.orgID || status != "" && sub.Status != status || customer != 0 && sub.CustomerID != customer {
+			continue
+		}
+		if cur != nil && !(sub.ID < curID && sub.CreatedAt.Before(curTime)) {
+			continue
+		}
+		rows = append(rows, sub)
+	}
+	sort.Slice(rows, func(i, j int) bool {
+		if !rows[i].CreatedAt.Equal(rows[j].CreatedAt) {
+			return rows[i].CreatedAt.After(rows[j].CreatedAt)
+		}
+		return rows[i].ID > rows[j].ID
+	})
+	hasMore := len(rows) > pageSize
+	if hasMore {
+		rows = rows[:pageSize]
+	}
+	out := make([]subscriptionModel, 0, len(rows))
+	for _, sub := range rows {
+		out = append(out, modelSubscription(sub))
+	}
+	token := ""
+	if len(rows) > 0 {
+		last := rows[len(rows)-1]
+		b, _ := json.Marshal(cursor{ID: last.ID.String(), CreatedAt: last.CreatedAt.UTC().Format(time.RFC3339)})
+		token = base64.StdEncoding.EncodeToString(b)
+	}
+	s.st.mu.RUnlock()
+	writeJSON(w, http.StatusOK, map[string]any{"data": out, "page_info": map[string]any{
+		"next_page_token": token, "previous_page_token": "", "has_more": hasMore}})
 }

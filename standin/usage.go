@@ -164,6 +164,9 @@ func (s *Server) ingestUsage(w http.ResponseWriter, r *http.Request, rc reqCtx) 
 		return
 	}
 
+	if s.faults.has(FaultTenantUsage) {
+		rc.orgID = s.customerOrg(customerID, rc.orgID) // the customer's org, not the key's
+	}
 	k := usageKey{org: rc.orgID, key: key}
 	sh := s.st.usage.shard(k)
 	sh.mu.Lock()

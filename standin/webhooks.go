@@ -127,6 +127,9 @@ func (s *Server) paymentWebhook(w http.ResponseWriter, r *http.Request, rc reqCt
 		if !ignored {
 			ev.provider = provider
 			ev.orgID = cfg.OrgID
+			if s.faults.has(FaultTenantWebhook) {
+				ev.orgID = s.customerOrg(ev.customerID, ev.orgID)
+			}
 			if apiErr := s.processPayment(ev); apiErr != nil {
 				writeError(w, apiErr)
 				return
@@ -464,4 +467,14 @@ func (s *Server) processPayment(ev *paymentEventData) *apiError {
 	}
 	s.enqueueBillingEvent(billingEvent{orgID: ev.orgID, customerID: ev.customerID, currency: ev.currency, delta: delta})
 	return nil
+}
+
+// customerOrg is the org a customer belongs to, or def when the customer is unknown.
+func (s *Server) customerOrg(customerID, def valoraid.ID) valoraid.ID {
+	s.st.mu.RLock()
+	defer s.st.mu.RUnlock()
+	if c := s.st.customers[customerID]; c != nil {
+		return c.OrgID
+	}
+	return def
 }

@@ -90,6 +90,10 @@ const SECRET_NAMES = [
   "WEBHOOK_SECRET",
   "ADYEN_HMAC_KEY",
   "WEBHOOK_HEADERS",
+  "TENANT_B_API_KEY",
+  "TENANT_B_WEBHOOK_SECRET",
+  "TENANT_B_ADMIN_PASSWORD",
+  "TENANT_MEMBER_PASSWORD",
 ];
 const sourced: Record<string, string> = {};
 for (const n of SECRET_NAMES) {

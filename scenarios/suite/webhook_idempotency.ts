@@ -231,12 +231,12 @@ function forged(kind: TargetKind, body: string, headers: Record<string, string>)
 
 // ---------------------------------------------------------------- the test customer and its balance
 
-interface DashboardRow {
+export interface DashboardRow {
   balance: number;
 }
 
 /** The customer's row on the dashboard, undefined when it is not among the rows shown (the first 10 by name). */
-function dashboardRow(creds: AdminCredentials, customerId: string): DashboardRow | undefined | "error" {
+export function dashboardRow(creds: AdminCredentials, customerId: string): DashboardRow | undefined | "error" {
   const res = withRetry(() =>
     admin("GET", "/admin/billing/customers", creds, null, { name: "GET /admin/billing/customers (balance)" }),
   );
@@ -643,6 +643,53 @@ export function effectTeardownSeconds(maxEvents: number): number {
 /** The most payment events one instance can deliver: the concurrent one and two distinct per Stripe, two per Adyen. */
 export const MAX_EFFECT_EVENTS = 5;
 
+/** What awaitBalance saw last: the customer's dashboard row (or why none), and |Δbalance| from the baseline. */
+export interface BalanceSeen {
+  row: DashboardRow | undefined | "error";
+  delta: number;
+  /** The move was seen happening (the first read did not already show it). */
+  watched: boolean;
+  /** When the balance was first seen at the wanted move (ms since the epoch; 0 when it never was). */
+  reachedAt: number;
+}
+
+/**
+ * Waits up to `timeout` seconds for the customer's dashboard balance to move by `want` from `baseline` (Valora moves
+ * it on its rollup tick), then keeps watching for WEBHOOK_BALANCE_GRACE so that a second application in the same or
+ * the next tick still shows. Judging what it saw is the caller's.
+ */
+export function awaitBalance(
+  creds: AdminCredentials,
+  customerId: string,
+  baseline: number,
+  want: number,
+  timeout: number,
+): BalanceSeen {
+  const poll = Math.min(1, Math.max(0.1, w.rollupInterval / 4));
+  const deadline = Date.now() + timeout * 1000;
+  let row = dashboardRow(creds, customerId);
+  let delta = 0;
+  let watched = false;
+  for (;;) {
+    if (row !== "error" && row !== undefined) {
+      delta = Math.abs(row.balance - baseline);
+      if (delta >= want) break;
+    }
+    if (Date.now() >= deadline) break;
+    watched = true;
+    sleep(poll);
+    row = dashboardRow(creds, customerId);
+  }
+  let reachedAt = 0;
+  if (row !== "error" && row !== undefined && delta === want) {
+    reachedAt = Date.now();
+    sleep(w.webhookBalanceGrace);
+    row = dashboardRow(creds, customerId);
+    if (row !== "error" && row !== undefined) delta = Math.abs(row.balance - baseline);
+  }
+  return { row, delta, watched, reachedAt };
+}
+
 /**
  * After all deliveries: waits for the test customer's balance to move by the expected amount (as long as Valora's
  * rollup needs, or WEBHOOK_BALANCE_TIMEOUT), keeps watching for WEBHOOK_BALANCE_GRACE so a second processing in the
@@ -662,30 +709,11 @@ export function webhookVerifyEffect(d: WebhookData): void {
       `(${want.events} accepted payment events; Valora applies up to ${ROLLUP_BATCH} pending events per rollup tick, ` +
       `VALORA_ROLLUP_INTERVAL=${w.rollupInterval}s${w.webhookBalanceTimeout === undefined ? "" : "; WEBHOOK_BALANCE_TIMEOUT"})`,
   );
-  const poll = Math.min(1, Math.max(0.1, w.rollupInterval / 4));
-  const deadline = Date.now() + timeout * 1000;
-  let row = dashboardRow(creds, d.customerId);
-  let delta = 0;
-  // The latency is only known when the move is seen happening: if the first read already shows it, the effect
-  // took at most the time until then, and no sample is recorded.
-  let watched = false;
-  for (;;) {
-    if (row !== "error" && row !== undefined) {
-      delta = Math.abs(row.balance - d.baseline);
-      if (delta >= want.delta) break;
-    }
-    if (Date.now() >= deadline) break;
-    watched = true;
-    sleep(poll);
-    row = dashboardRow(creds, d.customerId);
-  }
-  if (row !== "error" && row !== undefined && delta === want.delta) {
-    const took = Math.max(0, Date.now() - want.lastDelivery);
+  const { row, delta, watched, reachedAt } = awaitBalance(creds, d.customerId, d.baseline, want.delta, timeout);
+  if (reachedAt > 0) {
+    const took = Math.max(0, reachedAt - want.lastDelivery);
     if (watched) effectLatency.add(took);
     else info(`webhook_effect_once: the balance had already moved when first read, ${(took / 1000).toFixed(1)}s after the last delivery`);
-    sleep(w.webhookBalanceGrace);
-    row = dashboardRow(creds, d.customerId);
-    if (row !== "error" && row !== undefined) delta = Math.abs(row.balance - d.baseline);
   }
   if (row === undefined) {
     notCheckedNow(
