@@ -395,6 +395,60 @@ func invariants(t testing.TB) map[Fault]invariant {
 			}
 			return nil
 		}},
+		FaultTenantRead: {"a key reads only its own org's data", func(h *harness) error {
+			for _, path := range []string{"/api/customers/" + h.fx.OtherCustomerID, "/api/subscriptions/" + h.fx.OtherSubscriptionID,
+				"/api/meters/" + h.fx.OtherMeterID, "/api/invoices/" + h.fx.OtherInvoiceID} {
+				if r := h.do("GET", path, "", h.key()); r.status != 404 {
+					return fmt.Errorf("GET %s with Main's key answered %d", path, r.status)
+				}
+			}
+			if r := h.do("GET", "/api/meters", "", h.key()); strings.Contains(string(r.body), h.fx.OtherMeterID) {
+				return fmt.Errorf("Main's meter list holds Other's meter: %s", r.body)
+			}
+			return nil
+		}},
+		FaultTenantUsage: {"a key cannot write usage into another org", func(h *harness) error {
+			key := uniqueKey("cross")
+			if r := h.do("POST", "/api/usage", usageBody(h.fx.OtherCustomerID, h.fx.OtherMeterCode, key), h.key()); r.status != 400 {
+				return fmt.Errorf("usage for Other's customer with Main's key answered %d", r.status)
+			}
+			other := hdr{"Authorization": "Bearer " + h.fx.OtherAPIKey, "Content-Type": "application/json"}
+			body := strings.Replace(usageBody(h.fx.OtherCustomerID, h.fx.OtherMeterCode, key), "2026-01-02", "2026-01-03", 1)
+			if r := h.do("POST", "/api/usage", body, other); r.status != 200 || !strings.Contains(string(r.body), `"recorded_at":"2026-01-03`) {
+				return fmt.Errorf("Other's own post under that key answered %d %s: Main's reached Other", r.status, r.body)
+			}
+			return nil
+		}},
+		FaultTenantOrgSwitch: {"X-Org-Id of a foreign org is 403 and does not stick", func(h *harness) error {
+			foreign := hdr{"Cookie": "_sid=" + h.fx.AdminSession, "X-Org-Id": h.fx.OtherOrgID}
+			if r := h.do("GET", "/admin/billing/customers", "", foreign); r.status != 403 {
+				return fmt.Errorf("X-Org-Id of Other answered %d for Main's owner", r.status)
+			}
+			if r := h.do("GET", "/auth/me", "", hdr{"Cookie": "_sid=" + h.fx.AdminSession}); strings.Contains(string(r.body), `"active_org_id":"`+h.fx.OtherOrgID+`"`) {
+				return fmt.Errorf("the session's active org became Other: %s", r.body)
+			}
+			return nil
+		}},
+		FaultTenantWebhook: {"a webhook never moves another org's balance", func(h *harness) error {
+			before := h.s.OrgBalance(h.fx.OtherOrgID, h.fx.OtherCustomerID)
+			eventSeq++
+			h.postStripe(stripeEvent(t, "charge.succeeded", "evt_tenant"+strconv.Itoa(eventSeq), h.fx.OtherCustomerID, 100), h.fx.WebhookSecret)
+			h.settle(h.fx.CustomerID, 0)
+			if got := h.s.OrgBalance(h.fx.OtherOrgID, h.fx.OtherCustomerID); got != before {
+				return fmt.Errorf("Other's balance moved from %d to %d on an event signed with Main's secret", before, got)
+			}
+			return nil
+		}},
+		FaultRoleIgnored: {"a MEMBER is refused on the billing dashboard", func(h *harness) error {
+			tok, _, err := h.s.createSession(h.s.st.usersByEmail[h.fx.MemberEmail].ID, h.s.rand)
+			if err != nil {
+				return err
+			}
+			if r := h.do("GET", "/admin/billing/customers", "", hdr{"Cookie": "_sid=" + tok, "X-Org-Id": h.fx.OrgID}); r.status != 403 {
+				return fmt.Errorf("a MEMBER got %d", r.status)
+			}
+			return nil
+		}},
 		FaultSlow: {"fast answers", func(h *harness) error {
 			t0 := time.Now()
 			h.do("GET", "/admin/billing/customers", "", h.admin())
@@ -518,8 +572,8 @@ func eachFaultBreaksOnlyItsInvariant(t *testing.T, rateLimit bool) {
 
 func TestFaultCatalogue(t *testing.T) {
 	all := Faults()
-	if len(all) != 21 {
-		t.Fatalf("%d faults, want 21", len(all))
+	if len(all) != 26 {
+		t.Fatalf("%d faults, want 26", len(all))
 	}
 	if len(all) > maxFaults {
 		t.Fatalf("%d faults do not fit a faultSet of %d bits", len(all), maxFaults)

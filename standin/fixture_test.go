@@ -13,8 +13,8 @@ func TestFixtureAndEnv(t *testing.T) {
 	h := start(t, Config{Customers: 5})
 	env := h.fx.Env(h.base)
 	keys := EnvKeys()
-	if len(env) != len(keys) || len(keys) != 19 {
-		t.Fatalf("env has %d keys, want 19: %v", len(env), env)
+	if len(env) != len(keys) || len(keys) != 26 {
+		t.Fatalf("env has %d keys, want 26: %v", len(env), env)
 	}
 	for _, k := range keys {
 		if env[k] == "" {

@@ -58,7 +58,7 @@ func TestProvisioningFlow(t *testing.T) {
 		// A duplicate code is a raw unique violation in Valora: 500.
 		wantEnvelope(t, h.do("POST", tc.prefix+"/meters", fmt.Sprintf(`{"code":%q,"name":"M","aggregation_type":"SUM","unit":"call"}`, meter), tc.header), 500, "internal_error", "", "")
 	}
-	if r := h.do("GET", "/api/subscriptions/"+h.fx.SubscriptionID, "", h.key()); !strings.Contains(string(r.body), `"status":"ACTIVE"`) {
+	if r := h.do("GET", "/api/subscriptions/"+h.fx.SubscriptionID, "", h.key()); !strings.Contains(string(r.body), `"Status":"ACTIVE"`) {
 		t.Fatalf("fixture subscription %s", r.body)
 	}
 	wantStatus(t, h.do("GET", "/api/meters", "", h.key()), 200)

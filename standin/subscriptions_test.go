@@ -31,7 +31,7 @@ func TestActivationIgnoredFault(t *testing.T) {
 					t.Fatalf("limiter %v %s: activate answered %d %q", rateLimit, tc.prefix, r.status, r.body)
 				}
 			}
-			if r := h.do("GET", tc.prefix+"/subscriptions/"+sub, "", tc.header); !strings.Contains(string(r.body), `"status":"DRAFT"`) {
+			if r := h.do("GET", tc.prefix+"/subscriptions/"+sub, "", tc.header); !strings.Contains(string(r.body), `"Status":"DRAFT"`) {
 				t.Fatalf("limiter %v %s: after activation %s", rateLimit, tc.prefix, r.body)
 			}
 			wantEnvelope(t, h.do("POST", "/api/usage", usageBody(customer, h.fx.MeterCode, uniqueKey("draft")), h.key()),
@@ -55,7 +55,7 @@ func TestActivationIgnoredFault(t *testing.T) {
 				headers = h.admin()
 			}
 			wantStatus(t, h.do("POST", d.prefix+"/subscriptions/"+d.sub+"/activate", "", headers), 204)
-			if r := h.do("GET", d.prefix+"/subscriptions/"+d.sub, "", headers); !strings.Contains(string(r.body), `"status":"ACTIVE"`) {
+			if r := h.do("GET", d.prefix+"/subscriptions/"+d.sub, "", headers); !strings.Contains(string(r.body), `"Status":"ACTIVE"`) {
 				t.Fatalf("limiter %v %s: healthy activation left %s", rateLimit, d.prefix, r.body)
 			}
 			wantStatus(t, h.do("POST", "/api/usage", usageBody(d.customer, h.fx.MeterCode, uniqueKey("active")), h.key()), 200)

@@ -434,7 +434,9 @@ function usageAcross(d: TenantData): void {
     () => `POST /api/usage with API_KEY for TENANT_B_CUSTOMER_ID answered ${res.status}: ${excerpt(res.body)}`,
   );
   if (!d.bKey || !d.bMeterCode) return;
-  const own = { ...sent, meter_code: d.bMeterCode, value: 3, recorded_at: new Date().toISOString() };
+  // B's own event is an hour older than A's: an answer carrying A's recorded_at is A's event, stored in B.
+  const ownAt = new Date(Date.parse(sent.recorded_at) - 3600_000).toISOString();
+  const own = { ...sent, meter_code: d.bMeterCode, value: 3, recorded_at: ownAt };
   const bRes = api("POST", "/api/usage", own, { key: d.bKey, name: "POST /api/usage (tenant B, same key)", expect: expect2xx });
   if (bRes.status === 429) return;
   const rec = bodyJson(bRes);
@@ -447,11 +449,11 @@ function usageAcross(d: TenantData): void {
   }
   holds(
     "tenant_usage_not_recorded",
-    bRes.status === 200 && isObject(rec) && rec.value === 3 && rec.customer_id === d.b.customer,
+    bRes.status === 200 && isObject(rec) && Date.parse(String(rec.recorded_at)) === Date.parse(ownAt),
     "the idempotency key org A posted with is unknown to org B",
     () =>
-      `B's key posting value 3 under the key A used answered ${bRes.status} ${excerpt(bRes.body)}: ` +
-      "an event recorded for B under that key came back (A's post reached B)",
+      `B's key posting under the key A used (recorded_at ${ownAt}) answered ${bRes.status} ${excerpt(bRes.body)}: ` +
+      "another event recorded for B under that key came back (A's post reached B)",
   );
 }
 
