@@ -329,8 +329,13 @@ export function tenantSetup(sharedAdmin?: AdminAuth | null): TenantData {
     notChecked.tenant_admin_org_not_switched = reason;
   } else {
     // The admin is the better witness: its role passes every route, so a 403 can only be the org's.
+    // A session of its own when a login is possible: other VUs (smoke's other parts) sending X-Org-Id of A on a
+    // shared session would set its active org back before the check reads it.
     if (adminAuth && adminOrgs && adminOrgs.ids.length > 0 && !adminOrgs.ids.includes(b.org)) {
-      foreign = { token: adminAuth.tokens[0], who: "the admin session", release: false };
+      foreign =
+        cfg.adminEmail && cfg.adminPassword
+          ? { token: logIn(cfg.adminEmail, cfg.adminPassword, "ADMIN_EMAIL"), who: "a login of ADMIN_EMAIL", release: true }
+          : { token: adminAuth.tokens[0], who: "the admin session", release: false };
     }
     if (!foreign) {
       const reason = !adminAuth
@@ -338,7 +343,7 @@ export function tenantSetup(sharedAdmin?: AdminAuth | null): TenantData {
         : "the admin user is a member of org B too, and no TENANT_MEMBER_EMAIL of org A only is set";
       notChecked.tenant_admin_foreign_org_refused = reason;
       notChecked.tenant_admin_org_not_switched = reason;
-    } else if (foreign.who !== "the admin session") {
+    } else if (foreign.who === "TENANT_MEMBER_EMAIL") {
       info(`tenant_admin_foreign_org_refused: checked with TENANT_MEMBER_EMAIL (the admin user is a member of org B too)`);
     }
     if (v.TENANT_B_ADMIN_EMAIL) {
@@ -628,7 +633,7 @@ export function tenantVerifyWebhook(d: TenantData): void {
 }
 
 function release(d: TenantData, shared: boolean): void {
-  for (const s of [d.bAdmin]) {
+  for (const s of [d.bAdmin, d.foreign, d.member && { token: d.member.token, release: true }]) {
     if (s?.release) send("POST", "/auth/logout", null, { headers: { Cookie: `_sid=${s.token}` }, name: "POST /auth/logout", redirects: 0 });
   }
   if (!shared) releaseAdmin(d.adminAuth);
