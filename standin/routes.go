@@ -31,6 +31,10 @@ func (s *Server) buildRoutes() router {
 	rt.handle(get, "/auth/me", s.me)
 	rt.handle(get, "/auth/user/orgs", s.withSession(s.listUserOrgs))
 	rt.handle(post, "/auth/user/using/:orgId", s.withSession(s.useOrg))
+	rt.handle(post, "/auth/user/orgs", s.withSession(s.createOrg))
+	rt.handle(post, "/auth/user/orgs/:id/invites", s.withSession(s.inviteMembers))
+	rt.handle(get, "/auth/invites/:id", s.getInvite)
+	rt.handle(post, "/auth/invites/:id/complete", s.completeInvite)
 
 	// api: every route but the webhook behind APIKeyRequired
 	key := s.withAPIKey

@@ -23,6 +23,7 @@ type state struct {
 	users        map[valoraid.ID]*user
 	usersByEmail map[string]*user
 	members      map[valoraid.ID]map[valoraid.ID]string // org → user → role
+	invites      map[valoraid.ID]*invite
 
 	customers      map[valoraid.ID]*customer
 	customersByOrg map[valoraid.ID][]*customer // ascending (created_at, id); lists walk it backwards
@@ -57,6 +58,7 @@ func newState() *state {
 		users:          map[valoraid.ID]*user{},
 		usersByEmail:   map[string]*user{},
 		members:        map[valoraid.ID]map[valoraid.ID]string{},
+		invites:        map[valoraid.ID]*invite{},
 		customers:      map[valoraid.ID]*customer{},
 		customersByOrg: map[valoraid.ID][]*customer{},
 		meters:         map[valoraid.ID]*meter{},

@@ -7,7 +7,7 @@
 // probe shows the customer cannot ingest on the meter yet (product and price codes are then unique, so a
 // half-finished earlier run never collides with Valora's duplicate-code 500).
 import * as valora from "k6/x/valora";
-import { cfg, variables } from "../framework/config";
+import { cfg, problem, variables } from "../framework/config";
 import { defineInvariants } from "../framework/invariants";
 import type { Scenario, SetupData } from "../framework/scenario";
 import type { SummaryData } from "../framework/summary";
@@ -36,20 +36,54 @@ const v = variables("provision", {
     def: "valora.env",
     doc: "the environment file provision reads (if present) and writes (mode 0600)",
   },
+  PROVISION_TENANT_B: {
+    kind: "bool",
+    def: true,
+    doc: "also provision a second org (tenant B) for tenant_isolation: its own key, customer, meter, subscription and Stripe secret",
+  },
+  PROVISION_MEMBER_EMAIL: {
+    kind: "string",
+    def: "k6-member@example.com",
+    max: 320,
+    doc: "the user provision invites into org A as MEMBER (Valora emails the invite link)",
+  },
+  TENANT_MEMBER_INVITE_ID: {
+    kind: "string",
+    def: "",
+    max: 19,
+    doc: "the id from that invite's email link: provision completes the invite and writes TENANT_MEMBER_*",
+  },
 });
 const envFilePath = v.PROVISION_ENV_FILE;
+if (v.TENANT_MEMBER_INVITE_ID !== "" && !/^\d{1,19}$/.test(v.TENANT_MEMBER_INVITE_ID)) {
+  problem(`TENANT_MEMBER_INVITE_ID: not a decimal invite id (the number at the end of the invite email's link) (got "${v.TENANT_MEMBER_INVITE_ID}")`);
+}
+if (!v.PROVISION_MEMBER_EMAIL.includes("@")) problem(`PROVISION_MEMBER_EMAIL: not an email address (got "${v.PROVISION_MEMBER_EMAIL}")`);
 
 const { holds, names } = defineInvariants({
   provision_ready: { description: "The provisioned API key, customer and meter ingest usage." },
   provision_webhook_ready: { description: "The provisioned Stripe webhook secret is accepted by Valora." },
+  provision_tenant_ready: { description: "Tenant B's provisioned API key, customer and meter ingest usage in org B." },
 });
 
 export const PROVISION_METER_CODE = "k6_api_calls";
+
+/** The secrets of the environment file. */
+const SECRET_KEYS = [
+  "API_KEY",
+  "WEBHOOK_SECRET",
+  "ADYEN_HMAC_KEY",
+  "ADMIN_SESSION",
+  "ADMIN_PASSWORD",
+  "TENANT_B_API_KEY",
+  "TENANT_B_WEBHOOK_SECRET",
+  "TENANT_MEMBER_PASSWORD",
+];
 export const PROVISION_CUSTOMER_EMAIL = "k6-provision@example.com";
 
 const expect2xxOr400 = http.expectedStatuses({ min: 200, max: 299 }, 400);
 
-export type Outcome = "reused" | "created" | "configured" | "REPLACED";
+export type Outcome = "reused" | "created" | "configured" | "invited" | "REPLACED";
 
 export interface ProvisionResult extends SetupData {
   /** The environment the other scenarios read. Secret: only ever written to PROVISION_ENV_FILE. */
@@ -84,7 +118,7 @@ function earlierEnv(): Record<string, string> {
   }
   if (text === null) return {};
   const env = parseEnvFile(text);
-  for (const k of ["API_KEY", "WEBHOOK_SECRET", "ADYEN_HMAC_KEY", "ADMIN_SESSION", "ADMIN_PASSWORD"]) registerSecret(env[k]);
+  for (const k of SECRET_KEYS) registerSecret(env[k]);
   return env;
 }
 
@@ -184,22 +218,234 @@ export function provision(): ProvisionResult {
     }
     replaced.push(`${from} was refused by Valora (${res.status} on GET /api/customers): a new API key was created`);
   }
-  if (!apiKey) {
-    const scopesRes = admin("GET", "/admin/api-keys/scopes", creds);
-    const scopes = Array.isArray(bodyJson(scopesRes))
-      ? (bodyJson(scopesRes) as unknown[]).filter((s) => typeof s === "string")
-      : [];
-    const res = admin("POST", "/admin/api-keys", creds, { name: "valora-k6", scopes });
-    const b = bodyJson(res);
-    if (res.status !== 200 || !isObject(b) || typeof b.api_key !== "string") failed("POST /admin/api-keys", res);
-    apiKey = b.api_key as string;
-    registerSecret(apiKey);
-    step("api key", "created", typeof b.key_id === "string" ? b.key_id : "");
-  }
-  const key = { key: apiKey };
+  if (!apiKey) apiKey = createApiKey(creds, step, "api key");
 
-  // 3. Meter, looked up by code first; a concurrent creation's duplicate-code 500 is answered by looking again.
+  // 3–5. Meter, customer and the subscription chain.
   const meterCode = cfg.explicit.meterCode ? cfg.meterCode : PROVISION_METER_CODE;
+  const wantCustomer = cfg.explicit.customerId ? cfg.customerId : earlier.CUSTOMER_ID;
+  const { customerId } = billingChain(apiKey, meterCode, PROVISION_CUSTOMER_EMAIL, wantCustomer, step, "");
+
+  // 6. Payment providers. A known secret that Valora accepts is kept: configuring another one would break every
+  // earlier environment file. Only when none works is one configured, and a replaced config is said loudly.
+  const webhookSecret = providerSecret(creds, "stripe", customerId, step, replaced, {
+    variable: "WEBHOOK_SECRET",
+    given: providerSecrets.webhookSecret,
+    earlier: earlier.WEBHOOK_SECRET,
+    fresh: () => `whsec_${randomHex(24)}`,
+    config: (secret) => ({ webhook_secret: secret }),
+  });
+  const adyenKey =
+    providerSecrets.adyenHmacKey || earlier.ADYEN_HMAC_KEY
+      ? providerSecret(creds, "adyen", customerId, step, replaced, {
+          variable: "ADYEN_HMAC_KEY",
+          given: providerSecrets.adyenHmacKey,
+          earlier: earlier.ADYEN_HMAC_KEY,
+          fresh: () => providerSecrets.adyenHmacKey,
+          config: (secret) => ({ hmac_key: secret }),
+        })
+      : "";
+  for (const r of replaced) warn(`provision REPLACED a value: ${r}`);
+  const replacedBefore = replaced.length;
+
+  const env: Record<string, string> = {
+    BASE_URL: cfg.baseUrl,
+    API_KEY: apiKey,
+    ORG_ID: orgId,
+    CUSTOMER_ID: customerId,
+    METER_CODE: meterCode,
+    ADMIN_EMAIL: cfg.adminEmail,
+    ADMIN_PASSWORD: cfg.adminPassword,
+    ADMIN_SESSION: session.token,
+    PAYMENT_PROVIDER: "stripe",
+    WEBHOOK_SECRET: webhookSecret,
+  };
+  if (adyenKey) env.ADYEN_HMAC_KEY = adyenKey;
+  const notChecked: Record<string, string> = {};
+  if (v.PROVISION_TENANT_B) Object.assign(env, tenantB(session.token, earlier, step, replaced));
+  else notChecked.provision_tenant_ready = "PROVISION_TENANT_B=false: no second tenant was provisioned";
+  Object.assign(env, member(creds, earlier, step));
+  for (const r of replaced.slice(replacedBefore)) warn(`provision REPLACED a value: ${r}`);
+  return { env, steps, notChecked, replaced };
+}
+
+/** Whether Valora accepts an API key (GET /api/customers answers 200). */
+function keyWorks(key: string): boolean {
+  const res = withRetry(() =>
+    api("GET", "/api/customers", null, { key, query: { page_size: 1 }, name: "GET /api/customers (provision)", expect: expect2xx }),
+  );
+  return res.status === 200;
+}
+
+export const TENANT_B_METER_CODE = "k6_api_calls";
+export const TENANT_B_CUSTOMER_EMAIL = "k6-tenant-b@example.com";
+
+/**
+ * Tenant B for tenant_isolation: a second org made by the admin through POST /auth/user/orgs (the admin is its
+ * OWNER; docs/valora-source.md 1), with an API key, meter, customer, ACTIVE subscription and a Stripe secret of its
+ * own. An earlier environment file's org and key are reused when Valora still accepts the key.
+ */
+function tenantB(
+  token: string,
+  earlier: Record<string, string>,
+  step: (name: string, outcome: Outcome, detail: string) => void,
+  replaced: string[],
+): Record<string, string> {
+  let orgId = "";
+  let apiKey = "";
+  const memberOf = (id: string): boolean => {
+    const res = withRetry(() =>
+      send("GET", "/auth/user/orgs", null, { headers: { Cookie: `_sid=${token}` }, name: "GET /auth/user/orgs", redirects: 0, expect: expect2xx }),
+    );
+    const b = bodyJson(res);
+    return isObject(b) && Array.isArray(b.orgs) && b.orgs.some((o) => isObject(o) && o.id === id);
+  };
+  if (earlier.TENANT_B_ORG_ID && earlier.TENANT_B_API_KEY && memberOf(earlier.TENANT_B_ORG_ID)) {
+    orgId = earlier.TENANT_B_ORG_ID;
+    step("tenant B org", "reused", `${orgId} (of ${envFilePath})`);
+    if (keyWorks(earlier.TENANT_B_API_KEY)) {
+      apiKey = earlier.TENANT_B_API_KEY;
+      step("tenant B api key", "reused", `TENANT_B_API_KEY of ${envFilePath}`);
+    } else {
+      replaced.push(`TENANT_B_API_KEY of ${envFilePath} was refused by Valora: a new key of org B was created`);
+    }
+  }
+  if (!orgId) {
+    // Names must be unique: a reused one is a duplicate slug, which Valora answers with 500.
+    const name = `k6 tenant B ${valora.snowflake()}`;
+    const res = withRetry(() =>
+      send("POST", "/auth/user/orgs", JSON.stringify({ name, country_code: "US", timezone_name: "America/New_York" }), {
+        headers: { Cookie: `_sid=${token}`, "Content-Type": "application/json" },
+        name: "POST /auth/user/orgs",
+        redirects: 0,
+        expect: expect2xx,
+      }),
+    );
+    const b = bodyJson(res);
+    if (res.status !== 200 || !isObject(b) || typeof b.id !== "string") failed("POST /auth/user/orgs (tenant B)", res);
+    orgId = b.id as string;
+    step("tenant B org", "created", `${name} (${orgId}), ADMIN_EMAIL its OWNER`);
+  }
+  const creds: AdminCredentials = { token, orgId };
+  if (!apiKey) apiKey = createApiKey(creds, step, "tenant B api key");
+  const chain = billingChain(apiKey, TENANT_B_METER_CODE, TENANT_B_CUSTOMER_EMAIL, earlier.TENANT_B_CUSTOMER_ID, step, "tenant B ");
+  const secret = providerSecret(creds, "stripe", chain.customerId, step, replaced, {
+    variable: "TENANT_B_WEBHOOK_SECRET",
+    label: "tenant B stripe webhook secret",
+    given: "",
+    earlier: earlier.TENANT_B_WEBHOOK_SECRET,
+    fresh: () => `whsec_${randomHex(24)}`,
+    config: (s) => ({ webhook_secret: s }),
+  });
+  const env: Record<string, string> = {
+    TENANT_B_API_KEY: apiKey,
+    TENANT_B_ORG_ID: orgId,
+    TENANT_B_CUSTOMER_ID: chain.customerId,
+    TENANT_B_METER_CODE: TENANT_B_METER_CODE,
+    TENANT_B_METER_ID: chain.meterId,
+    TENANT_B_WEBHOOK_SECRET: secret,
+  };
+  const sub = chain.subscriptionId ?? (chain.reused ? earlier.TENANT_B_SUBSCRIPTION_ID : undefined);
+  if (sub) env.TENANT_B_SUBSCRIPTION_ID = sub;
+  return env;
+}
+
+/**
+ * A second user of org A with role MEMBER, the only way Valora makes users: an invite, completed by the invitee.
+ * Valora answers the invite with 204 and sends its id only in an email link (or organization_invites, by SQL), so
+ * this takes two runs: the first sends the invite, the second completes it with TENANT_MEMBER_INVITE_ID. A member
+ * from an earlier environment file that still logs in is kept.
+ */
+function member(
+  creds: AdminCredentials,
+  earlier: Record<string, string>,
+  step: (name: string, outcome: Outcome, detail: string) => void,
+): Record<string, string> {
+  if (earlier.TENANT_MEMBER_EMAIL && earlier.TENANT_MEMBER_PASSWORD) {
+    registerSecret(earlier.TENANT_MEMBER_PASSWORD);
+    if (typeof login(earlier.TENANT_MEMBER_EMAIL, earlier.TENANT_MEMBER_PASSWORD) !== "string") {
+      step("member of org A", "reused", `${earlier.TENANT_MEMBER_EMAIL} (of ${envFilePath})`);
+      return { TENANT_MEMBER_EMAIL: earlier.TENANT_MEMBER_EMAIL, TENANT_MEMBER_PASSWORD: earlier.TENANT_MEMBER_PASSWORD };
+    }
+  }
+  if (v.TENANT_MEMBER_INVITE_ID) {
+    const id = v.TENANT_MEMBER_INVITE_ID;
+    const info = bodyJson(withRetry(() => send("GET", `/auth/invites/${id}`, null, { name: "GET /auth/invites/:id", expect: expect2xx })));
+    if (!isObject(info) || typeof info.email !== "string") abort(`TENANT_MEMBER_INVITE_ID ${id}: Valora knows no such invite`);
+    if (info.status !== "pending") abort(`TENANT_MEMBER_INVITE_ID ${id}: the invite is ${String(info.status)}, not pending: invite again`);
+    if (String(info.role).toUpperCase() !== "MEMBER") abort(`TENANT_MEMBER_INVITE_ID ${id}: the invite is for role ${String(info.role)}, not MEMBER`);
+    const password = randomHex(16);
+    registerSecret(password);
+    const res = send("POST", `/auth/invites/${id}/complete`, JSON.stringify({ password, name: "k6 member" }), {
+      headers: { "Content-Type": "application/json" },
+      name: "POST /auth/invites/:id/complete",
+      isolateCookies: true,
+      redirects: 0,
+      expect: expect2xx,
+    });
+    if (res.status === 409) abort(`TENANT_MEMBER_INVITE_ID ${id}: ${info.email} is already a user; invite a new address (PROVISION_MEMBER_EMAIL)`);
+    if (res.status !== 200) failed("POST /auth/invites/:id/complete", res);
+    step("member of org A", "created", `${info.email} (MEMBER, invite ${id})`);
+    return { TENANT_MEMBER_EMAIL: info.email, TENANT_MEMBER_PASSWORD: password };
+  }
+  const email = v.PROVISION_MEMBER_EMAIL;
+  const res = withRetry(() =>
+    send("POST", `/auth/user/orgs/${creds.orgId}/invites`, JSON.stringify({ invites: [{ email, role: "MEMBER" }] }), {
+      headers: { Cookie: `_sid=${creds.token}`, "Content-Type": "application/json" },
+      name: "POST /auth/user/orgs/:id/invites",
+      redirects: 0,
+      expect: expect2xx,
+    }),
+  );
+  if (res.status !== 204 && res.status !== 200) failed("POST /auth/user/orgs/:id/invites", res);
+  step(
+    "member of org A",
+    "invited",
+    `${email} as MEMBER: Valora emails the link (…/invite/<id>); run provision again with TENANT_MEMBER_INVITE_ID=<id> ` +
+      `(or read it: SELECT id FROM organization_invites WHERE email='${email}' AND status='pending')`,
+  );
+  return {};
+}
+
+/** A new API key with every scope, for the org creds act in. */
+function createApiKey(creds: AdminCredentials, step: (name: string, outcome: Outcome, detail: string) => void, label: string): string {
+  const scopesRes = admin("GET", "/admin/api-keys/scopes", creds);
+  const scopes = Array.isArray(bodyJson(scopesRes))
+    ? (bodyJson(scopesRes) as unknown[]).filter((s) => typeof s === "string")
+    : [];
+  const res = admin("POST", "/admin/api-keys", creds, { name: "valora-k6", scopes });
+  const b = bodyJson(res);
+  if (res.status !== 200 || !isObject(b) || typeof b.api_key !== "string") failed("POST /admin/api-keys", res);
+  const apiKey = b.api_key as string;
+  registerSecret(apiKey);
+  step(label, "created", typeof b.key_id === "string" ? b.key_id : "");
+  return apiKey;
+}
+
+/** What billingChain found or made: the meter, the customer, and the subscription when this run made it. */
+interface Chain {
+  meterId: string;
+  customerId: string;
+  subscriptionId?: string;
+  /** The customer already ingested on the meter: nothing of the chain was made. */
+  reused: boolean;
+}
+
+/**
+ * Steps 3–5 for one tenant, through its API key: the meter (by code), the customer (wantCustomer if the key reads
+ * it, else the one with customerEmail, else a new one), and the subscription chain only when the customer cannot
+ * ingest on the meter yet. `who` prefixes the step names ("tenant B ").
+ */
+function billingChain(
+  apiKey: string,
+  meterCode: string,
+  customerEmail: string,
+  wantCustomer: string | undefined,
+  step: (name: string, outcome: Outcome, detail: string) => void,
+  who: string,
+): Chain {
+  const key = { key: apiKey };
+  let subscriptionId: string | undefined;
+  // 3. Meter, looked up by code first; a concurrent creation's duplicate-code 500 is answered by looking again.
   const findMeter = (): string | undefined => {
     const res = api("GET", "/api/meters", null, { ...key, query: { code: meterCode } });
     const m = listOf(res).find((x) => x.code === meterCode);
@@ -207,7 +453,7 @@ export function provision(): ProvisionResult {
   };
   let meterId = findMeter();
   if (meterId) {
-    step("meter", "reused", `${meterCode} (${meterId})`);
+    step(`${who}meter`, "reused", `${meterCode} (${meterId})`);
   } else {
     const res = api(
       "POST",
@@ -217,12 +463,11 @@ export function provision(): ProvisionResult {
     );
     meterId = idOf(res) ?? (res.status >= 500 ? findMeter() : undefined);
     if (!meterId) failed("POST /api/meters", res);
-    step("meter", res.status === 200 ? "created" : "reused", `${meterCode} (${meterId})`);
+    step(`${who}meter`, res.status === 200 ? "created" : "reused", `${meterCode} (${meterId})`);
   }
 
   // 4. Customer: CUSTOMER_ID if set and known, else the provisioning customer found by its email, else a new one.
   let customerId: string | undefined;
-  const wantCustomer = cfg.explicit.customerId ? cfg.customerId : earlier.CUSTOMER_ID;
   if (wantCustomer) {
     const res = api("GET", `/api/customers/${wantCustomer}`, null, { ...key, name: "GET /api/customers/:id" });
     if (res.status === 200) customerId = wantCustomer;
@@ -230,30 +475,30 @@ export function provision(): ProvisionResult {
   if (!customerId) {
     const res = api("GET", "/api/customers", null, {
       ...key,
-      query: { email: PROVISION_CUSTOMER_EMAIL, page_size: 1 },
+      query: { email: customerEmail, page_size: 1 },
     });
     const c = listOf(res)[0];
     const id = c?.id ?? c?.ID;
     if (typeof id === "string") customerId = id;
   }
   if (customerId) {
-    step("customer", "reused", customerId);
+    step(`${who}customer`, "reused", customerId);
   } else {
     const res = api(
       "POST",
       "/api/customers",
-      { name: "k6 provisioned customer", email: PROVISION_CUSTOMER_EMAIL },
+      { name: `k6 provisioned customer${who ? ` (${who.trim()})` : ""}`, email: customerEmail },
       key,
     );
     customerId = idOf(res);
     if (!customerId) failed("POST /api/customers", res);
-    step("customer", "created", customerId);
+    step(`${who}customer`, "created", customerId);
   }
 
   // 5. The subscription chain, only when the customer cannot ingest on the meter yet.
   const probe = ingestProbe(apiKey, customerId, meterCode);
   if (probe.status === 200) {
-    step("subscription", "reused", "the customer already ingests on the meter");
+    step(`${who}subscription`, "reused", "the customer already ingests on the meter");
   } else {
     const codes = errorCodes(probe);
     if (!codes.includes("invalid_subscription")) failed("the ingest probe (POST /api/usage)", probe);
@@ -302,49 +547,18 @@ export function provision(): ProvisionResult {
       name: "POST /api/subscriptions/:id/activate",
     });
     if (act.status < 200 || act.status >= 300) failed(`POST /api/subscriptions/${subId}/activate`, act);
-    step("product, price, price amount", "created", `${productId}, ${priceId}`);
-    step("subscription", "created", `${subId} (ACTIVE)`);
+    step(`${who}product, price, price amount`, "created", `${productId}, ${priceId}`);
+    step(`${who}subscription`, "created", `${subId} (ACTIVE)`);
+    subscriptionId = subId;
   }
 
-  // 6. Payment providers. A known secret that Valora accepts is kept: configuring another one would break every
-  // earlier environment file. Only when none works is one configured, and a replaced config is said loudly.
-  const webhookSecret = providerSecret(creds, "stripe", customerId, step, replaced, {
-    variable: "WEBHOOK_SECRET",
-    given: providerSecrets.webhookSecret,
-    earlier: earlier.WEBHOOK_SECRET,
-    fresh: () => `whsec_${randomHex(24)}`,
-    config: (secret) => ({ webhook_secret: secret }),
-  });
-  const adyenKey =
-    providerSecrets.adyenHmacKey || earlier.ADYEN_HMAC_KEY
-      ? providerSecret(creds, "adyen", customerId, step, replaced, {
-          variable: "ADYEN_HMAC_KEY",
-          given: providerSecrets.adyenHmacKey,
-          earlier: earlier.ADYEN_HMAC_KEY,
-          fresh: () => providerSecrets.adyenHmacKey,
-          config: (secret) => ({ hmac_key: secret }),
-        })
-      : "";
-  for (const r of replaced) warn(`provision REPLACED a value: ${r}`);
-
-  const env: Record<string, string> = {
-    BASE_URL: cfg.baseUrl,
-    API_KEY: apiKey,
-    ORG_ID: orgId,
-    CUSTOMER_ID: customerId,
-    METER_CODE: meterCode,
-    ADMIN_EMAIL: cfg.adminEmail,
-    ADMIN_PASSWORD: cfg.adminPassword,
-    ADMIN_SESSION: session.token,
-    PAYMENT_PROVIDER: "stripe",
-    WEBHOOK_SECRET: webhookSecret,
-  };
-  if (adyenKey) env.ADYEN_HMAC_KEY = adyenKey;
-  return { env, steps, notChecked: {}, replaced };
+  return { meterId, customerId, subscriptionId, reused: subscriptionId === undefined };
 }
 
 interface SecretSource {
   variable: string;
+  /** The step's name; default "<provider> webhook secret". */
+  label?: string;
   given: string;
   earlier: string | undefined;
   /** The secret to configure when no known one works. */
@@ -361,7 +575,7 @@ function providerSecret(
   replaced: string[],
   src: SecretSource,
 ): string {
-  const label = provider === "stripe" ? "stripe webhook secret" : "adyen hmac key";
+  const label = src.label ?? (provider === "stripe" ? "stripe webhook secret" : "adyen hmac key");
   const candidates: [string, string][] = [];
   if (src.given) candidates.push([src.variable, src.given]);
   if (src.earlier && src.earlier !== src.given) {
@@ -445,6 +659,15 @@ const ENV_ORDER = [
   "PAYMENT_PROVIDER",
   "WEBHOOK_SECRET",
   "ADYEN_HMAC_KEY",
+  "TENANT_B_API_KEY",
+  "TENANT_B_ORG_ID",
+  "TENANT_B_CUSTOMER_ID",
+  "TENANT_B_METER_CODE",
+  "TENANT_B_METER_ID",
+  "TENANT_B_SUBSCRIPTION_ID",
+  "TENANT_B_WEBHOOK_SECRET",
+  "TENANT_MEMBER_EMAIL",
+  "TENANT_MEMBER_PASSWORD",
 ];
 
 /** The variables in the order the README lists them (setup data comes back with its keys in any order). */
@@ -478,7 +701,7 @@ function ensureEnvDir(): void {
 
 /** Proves the result: the provisioned key ingests for the customer, and a webhook signed with the secret is taken. */
 function verify(d: ProvisionResult): void {
-  for (const k of ["API_KEY", "WEBHOOK_SECRET", "ADMIN_SESSION", "ADMIN_PASSWORD"]) registerSecret(d.env[k]);
+  for (const k of SECRET_KEYS) registerSecret(d.env[k]);
   const res = ingestProbe(d.env.API_KEY, d.env.CUSTOMER_ID, d.env.METER_CODE);
   holds(
     "provision_ready",
@@ -486,6 +709,15 @@ function verify(d: ProvisionResult): void {
     "the provisioned key, customer and meter ingest usage",
     () => `POST /api/usage answered ${res.status}: ${excerpt(res.body)}`,
   );
+  if (d.env.TENANT_B_API_KEY) {
+    const b = ingestProbe(d.env.TENANT_B_API_KEY, d.env.TENANT_B_CUSTOMER_ID, d.env.TENANT_B_METER_CODE);
+    holds(
+      "provision_tenant_ready",
+      b.status === 200,
+      "tenant B's provisioned key, customer and meter ingest usage",
+      () => `POST /api/usage with TENANT_B_API_KEY answered ${b.status}: ${excerpt(b.body)}`,
+    );
+  }
   // A failed payment changes no balance: the check leaves the books as they were.
   const ev = valora.stripeEvent({ type: "payment_intent.payment_failed", customerId: d.env.CUSTOMER_ID });
   const sig = valora.signStripe(ev.body, { secret: d.env.WEBHOOK_SECRET });
@@ -507,7 +739,7 @@ function reportExtras(data: SummaryData): ReportExtras {
   if (!result || !result.env) {
     return { preface: ["Nothing provisioned: setup failed (see the error above)."] };
   }
-  for (const k of ["API_KEY", "WEBHOOK_SECRET", "ADMIN_SESSION", "ADMIN_PASSWORD", "ADYEN_HMAC_KEY"]) registerSecret(result.env[k]);
+  for (const k of SECRET_KEYS) registerSecret(result.env[k]);
   const preface = [
     "Provisioned:",
     ...result.steps.map((s) => `  ${s.step.padEnd(28)} ${s.outcome.padEnd(10)} ${s.detail}`),
@@ -537,6 +769,6 @@ export const provisionScenario: Scenario<ProvisionResult> = {
   reportExtras,
   catches: {
     "provider-config-ignored": ["provision_webhook_ready"],
-    "activation-ignored": ["provision_ready"],
+    "activation-ignored": ["provision_ready", "provision_tenant_ready"],
   },
 };

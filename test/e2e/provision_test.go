@@ -9,14 +9,17 @@ import (
 	"testing"
 
 	"github.com/valora-k6/valora-k6/standin"
+	"github.com/valora-k6/valora-k6/standin/standintest"
 )
 
 // TestProvision sets up a Valora from admin credentials alone with dist/provision.js, twice: the second run must
 // reuse what the first made, including its API key and webhook secret (read back from the environment file, so a
-// copy of the first file keeps working), replace nothing, and write the file with mode 0600. Then smoke runs on
-// nothing but the environment file, with Valora's known defects accepted.
+// copy of the first file keeps working), replace nothing, and write the file with mode 0600. The first run also
+// makes tenant B (a second org through the API) and invites a MEMBER into org A; the second completes the invite
+// with the id its email carried. Then smoke runs on nothing but the environment file, with Valora's known defects
+// accepted: tenant_isolation's part included, on the provisioned tenant B and member.
 func TestProvision(t *testing.T) {
-	fixture := server(t, standin.Config{})
+	srv, fixture := standintest.Start(t, standin.Config{})
 	admin := map[string]string{
 		"BASE_URL":       fixture["BASE_URL"],
 		"ADMIN_EMAIL":    fixture["ADMIN_EMAIL"],
@@ -28,7 +31,16 @@ func TestProvision(t *testing.T) {
 
 	var first map[string]string
 	for run := 1; run <= 2; run++ {
-		res := runK6(t, scenario("provision"), admin, map[string]string{"PROVISION_ENV_FILE": envPath})
+		extra := map[string]string{"PROVISION_ENV_FILE": envPath}
+		if run == 2 {
+			// What the invite email's link carries (Valora returns the id to no one).
+			sent := srv.Invites()
+			if len(sent) != 1 || sent[0].Role != "MEMBER" || sent[0].OrgID != first["ORG_ID"] {
+				t.Fatalf("the first run must invite one MEMBER into org A; sent %+v", sent)
+			}
+			extra["TENANT_MEMBER_INVITE_ID"] = sent[0].ID
+		}
+		res := runK6(t, scenario("provision"), admin, extra)
 		if res.code != 0 {
 			t.Fatalf("provision run %d failed:\n%s", run, res)
 		}
@@ -41,7 +53,8 @@ func TestProvision(t *testing.T) {
 			t.Errorf("provision run %d: REPLACED printed %v, want %v:\n%s", run, replaced, run == 1, res.output)
 		}
 		env := readEnvFile(t, envPath)
-		for _, key := range []string{"BASE_URL", "API_KEY", "ORG_ID", "CUSTOMER_ID", "METER_CODE", "WEBHOOK_SECRET"} {
+		for _, key := range []string{"BASE_URL", "API_KEY", "ORG_ID", "CUSTOMER_ID", "METER_CODE", "WEBHOOK_SECRET",
+			"TENANT_B_API_KEY", "TENANT_B_ORG_ID", "TENANT_B_CUSTOMER_ID", "TENANT_B_METER_CODE", "TENANT_B_WEBHOOK_SECRET"} {
 			if env[key] == "" {
 				t.Fatalf("provision run %d wrote no %s (have %v)", run, key, keys(env))
 			}
@@ -49,13 +62,22 @@ func TestProvision(t *testing.T) {
 		if env["API_KEY"] == fixture["API_KEY"] || env["CUSTOMER_ID"] == fixture["CUSTOMER_ID"] {
 			t.Fatalf("provision reused the stand-in's fixture instead of provisioning its own")
 		}
-		if strings.Contains(res.output, env["API_KEY"]) || strings.Contains(res.output, env["WEBHOOK_SECRET"]) {
+		if env["TENANT_B_ORG_ID"] == env["ORG_ID"] || env["TENANT_B_ORG_ID"] == fixture["TENANT_B_ORG_ID"] {
+			t.Fatalf("tenant B must be an org of its own, made by provision: %s", env["TENANT_B_ORG_ID"])
+		}
+		if (env["TENANT_MEMBER_EMAIL"] != "") != (run == 2) {
+			t.Fatalf("provision run %d: TENANT_MEMBER_EMAIL %q: the invite is completed by the second run only", run, env["TENANT_MEMBER_EMAIL"])
+		}
+		if strings.Contains(res.output, env["API_KEY"]) || strings.Contains(res.output, env["WEBHOOK_SECRET"]) ||
+			strings.Contains(res.output, env["TENANT_B_API_KEY"]) || strings.Contains(res.output, env["TENANT_B_WEBHOOK_SECRET"]) ||
+			(env["TENANT_MEMBER_PASSWORD"] != "" && strings.Contains(res.output, env["TENANT_MEMBER_PASSWORD"])) {
 			t.Errorf("provision run %d printed a secret", run)
 		}
 		if first == nil {
 			first = env
 		} else {
-			for _, key := range []string{"CUSTOMER_ID", "METER_CODE", "API_KEY", "WEBHOOK_SECRET"} {
+			for _, key := range []string{"CUSTOMER_ID", "METER_CODE", "API_KEY", "WEBHOOK_SECRET",
+				"TENANT_B_ORG_ID", "TENANT_B_API_KEY", "TENANT_B_CUSTOMER_ID", "TENANT_B_WEBHOOK_SECRET"} {
 				if env[key] != first[key] {
 					t.Errorf("the second run changed %s instead of reusing it: every earlier environment file breaks", key)
 				}
