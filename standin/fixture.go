@@ -42,9 +42,9 @@ type Fixture struct {
 	OtherOrgID, OtherAPIKey, OtherCustomerID, OtherOwnerEmail string
 	OtherMeterCode, OtherWebhookSecret                        string
 	OtherSubscriptionID, OtherMeterID, OtherInvoiceID         string
-	// MemberEmail is a second user of org Main with role MEMBER only, as an invite would add one; its password
-	// is AdminPassword.
-	MemberEmail string
+	// MemberEmail is a second user of org Main with role MEMBER only, as an invite would add one. The second
+	// users' passwords (OtherOwnerPassword is org Other's owner's) are secrets.
+	MemberEmail, MemberPassword, OtherOwnerPassword string
 
 	// RollupInterval is how often the server's rollup applies pending billing events to the balances: a
 	// delivered payment shows on the dashboard up to one interval later (more when over 50 are pending).
@@ -82,9 +82,9 @@ func (f Fixture) Env(baseURL string) map[string]string {
 		"TENANT_B_METER_ID":        f.OtherMeterID,
 		"TENANT_B_INVOICE_ID":      f.OtherInvoiceID,
 		"TENANT_B_ADMIN_EMAIL":     f.OtherOwnerEmail,
-		"TENANT_B_ADMIN_PASSWORD":  f.AdminPassword,
+		"TENANT_B_ADMIN_PASSWORD":  f.OtherOwnerPassword,
 		"TENANT_MEMBER_EMAIL":      f.MemberEmail,
-		"TENANT_MEMBER_PASSWORD":   f.AdminPassword,
+		"TENANT_MEMBER_PASSWORD":   f.MemberPassword,
 	}
 }
 
@@ -152,7 +152,24 @@ func (s *Server) buildFixture() error {
 	owner := &user{ID: next(), Email: f.AdminEmail, DisplayName: "Railzway Admin", PasswordHash: hash, IsDefault: true, CreatedAt: clock.t}
 	otherOrg := &org{ID: next(), Name: "Other", Slug: "other", CreatedAt: clock.t}
 	otherOwner := &user{ID: next(), Email: "owner@other.example", DisplayName: "Other Owner", PasswordHash: hash, CreatedAt: clock.t}
-	member := &user{ID: next(), Email: "member@main.example", DisplayName: "Main Member", PasswordHash: hash, CreatedAt: clock.t}
+	// The second users' passwords are their own: one shared with the owner would be redacted wherever the
+	// owner's is not configured (the owner's "admin" is a common word).
+	if f.OtherOwnerPassword, err = randomHex(rnd, 8); err != nil {
+		return err
+	}
+	if f.MemberPassword, err = randomHex(rnd, 8); err != nil {
+		return err
+	}
+	otherHash, err := hashPassword(f.OtherOwnerPassword, cfg.Argon2Memory, rnd)
+	if err != nil {
+		return err
+	}
+	memberHash, err := hashPassword(f.MemberPassword, cfg.Argon2Memory, rnd)
+	if err != nil {
+		return err
+	}
+	otherOwner.PasswordHash = otherHash
+	member := &user{ID: next(), Email: "member@main.example", DisplayName: "Main Member", PasswordHash: memberHash, CreatedAt: clock.t}
 	changed := clock.t
 	otherOwner.LastPasswordChanged = &changed
 	member.LastPasswordChanged = &changed
