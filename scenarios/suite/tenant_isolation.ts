@@ -27,6 +27,7 @@ import { abort, assertApiKey, assertReachable, withRetry } from "../framework/pr
 import type { Scenario, SetupData } from "../framework/scenario";
 import { acquireAdmin, configuredSource, login, NO_ADMIN_REASON, releaseAdmin, type AdminAuth } from "../framework/session";
 import { randomHex } from "../framework/random";
+import { checkedElsewhere } from "../framework/verdict";
 import { providerSecrets } from "./providers";
 import { awaitBalance, dashboardRow, derivedTimeout } from "./webhook_idempotency";
 
@@ -151,6 +152,7 @@ export interface TenantData extends SetupData {
   aOrg: string;
   adminAuth?: AdminAuth;
   notChecked: NotChecked;
+  elsewhere: string[];
 }
 
 // ---------------------------------------------------------------- setup
@@ -375,7 +377,15 @@ export function tenantSetup(sharedAdmin?: AdminAuth | null): TenantData {
       }
     }
   }
-  return { b, bKnown: known, bKey, bMeterCode, foreign, member, bAdmin, baseline, aOrg, adminAuth, notChecked };
+  // Only the unsplit smoke passes sharedAdmin. In a split run the one-VU scenarios run on one instance only.
+  const elsewhere =
+    sharedAdmin !== undefined
+      ? []
+      : [
+          ...checkedElsewhere(1, ["tenant_admin_foreign_org_refused", "tenant_admin_org_not_switched", "tenant_member_role_refused"]),
+          ...checkedElsewhere(1, ["tenant_webhook_customer_in_org", "tenant_webhook_no_cross_credit"]),
+        ];
+  return { b, bKnown: known, bKey, bMeterCode, foreign, member, bAdmin, baseline, aOrg, adminAuth, notChecked, elsewhere };
 }
 
 // ---------------------------------------------------------------- org A's key against org B, under load

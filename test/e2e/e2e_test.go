@@ -47,7 +47,7 @@ var quick = map[string]string{
 	"DASHBOARD_VUS": "2", "DASHBOARD_DURATION": "4s",
 	"PAGE_SIZE": "10", "MAX_PAGES": "20",
 	"CAPACITY_START": "20", "CAPACITY_MAX": "30", "CAPACITY_STEPS": "2", "CAPACITY_STEP_DURATION": "3s",
-	"TENANT_VUS": "2", "TENANT_DURATION": "4s",
+	"TENANT_VUS": "2", "TENANT_DURATION": "2s",
 }
 
 func TestMain(m *testing.M) {
