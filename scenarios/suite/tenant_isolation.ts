@@ -4,7 +4,7 @@
 // admin session of a member of A only sends X-Org-Id of B to every admin route the suite touches, and a MEMBER of A
 // is refused on the routes its role is below (contract 1.4). One VU delivers a payment webhook signed with A's secret
 // that names B's customer, and one signed with B's secret; teardown reads B's own dashboard after Valora's rollup
-// tick (contract 4, 5.1). Org B is A's: API_KEY, ORG_ID and the admin variables; org B is TENANT_B_*.
+// tick (contract 4, 5.1). Org A is the usual API_KEY, ORG_ID and admin variables; org B is TENANT_B_*.
 import { sleep } from "k6";
 import http from "k6/http";
 import type { Threshold } from "k6/options";
@@ -171,6 +171,14 @@ function listIds(res: Response): string[] | undefined {
   return rows.filter(isObject).map((r) => String(r.id ?? r.ID ?? ""));
 }
 
+/** The organization_id of the first row of a customer list, "" when there is none. */
+function firstOrgOf(res: Response): string {
+  const b = bodyJson(res);
+  const rows = isObject(b) && isObject(b.data) && Array.isArray(b.data.customers) ? b.data.customers : [];
+  const first = rows.find(isObject);
+  return first && typeof first.organization_id === "string" ? first.organization_id : "";
+}
+
 /** Org B's ids: the given ones, the rest found through B's own key. */
 function discover(bKey: string, notChecked: NotChecked): { b: BIds; known: string[] } {
   const b: BIds = {
@@ -192,7 +200,9 @@ function discover(bKey: string, notChecked: NotChecked): { b: BIds; known: strin
       if (b.org && org && org !== b.org) abort(`TENANT_B_ORG_ID ${b.org} is not the org of TENANT_B_CUSTOMER_ID (${org})`);
       b.org = b.org || org;
     }
-    const customers = listIds(get("/api/customers", { page_size: 50 })) ?? [];
+    const customerPage = get("/api/customers", { page_size: 50 });
+    const customers = listIds(customerPage) ?? [];
+    if (!b.org) b.org = firstOrgOf(customerPage);
     const meters = bodyJson(get("/api/meters"));
     const meterRows = isObject(meters) && Array.isArray(meters.data) ? meters.data.filter(isObject) : [];
     if (!b.meter) {
