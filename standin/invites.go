@@ -157,6 +157,10 @@ func (s *Server) inviteMembers(w http.ResponseWriter, r *http.Request, rc reqCtx
 		s.st.invites[inv.ID] = inv
 	}
 	s.st.mu.Unlock()
+	for _, inv := range out {
+		// What Valora's email says, as a mail catcher on the default SMTP port would show it.
+		s.log.Info("invite email", "to", inv.Email, "role", inv.Role, "link", "/invite/"+inv.ID.String())
+	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
