@@ -39,6 +39,9 @@ const (
 	FaultTenantOrgSwitch         Fault = "tenant-org-switch"         // /admin's X-Org-Id switches a session to an org its user is not a member of (the choice sticks), acting there with the user's role in its own org
 	FaultTenantWebhook           Fault = "tenant-webhook"            // a payment webhook is booked to the org of the customer it names, whichever org's secret verified it, so another org's balance moves
 	FaultRoleIgnored             Fault = "role-ignored"              // /admin's role gate admits every member of the org, whatever its role (a MEMBER reads billing routes)
+	FaultRatingDouble            Fault = "rating-double"             // rating counts one retried or concurrently duplicated usage event twice (its record is still stored once)
+	FaultInvoiceTwice            Fault = "invoice-twice"             // the invoice job issues two finalized invoices for one billing cycle
+	FaultRatingWindow            Fault = "rating-window"             // rating counts the subscription's enriched usage recorded outside the cycle's [period_start, period_end) window
 	FaultSlow                    Fault = "slow"                      // every response is delayed (Config.SlowDelay, default 600ms: past every latency threshold of the suite: 200/300/500 ms p95)
 	FaultErrors5xx               Fault = "errors-5xx"                // every N-th request, N = round(1/Config.ErrorRate) (default every 10th), fails with 500 + internal_error envelope
 )
@@ -74,6 +77,9 @@ var faultTable = []FaultInfo{
 	{FaultTenantOrgSwitch, "An /admin session sending X-Org-Id of an org its user is not a member of gets 403, and its active org does not change."},
 	{FaultTenantWebhook, "A payment webhook never changes the balance another org's dashboard shows: an event signed with one org's secret moves only that org's balances."},
 	{FaultRoleIgnored, "A role below a route's requirement is refused: a MEMBER gets 403 on the billing dashboard and the other OWNER/ADMIN/FINOPS routes."},
+	{FaultRatingDouble, "A usage event retried, posted concurrently or sent with a whitespace-padded key is billed once: the invoiced quantity counts each stored event once."},
+	{FaultInvoiceTwice, "A closed billing cycle gets exactly one invoice."},
+	{FaultRatingWindow, "A billing cycle's invoice counts only the usage recorded inside its [period_start, period_end) window."},
 	{FaultSlow, "Responses stay within the suite's latency budgets (p95 200 ms auth, 300 ms ingest, 500 ms dashboard)."},
 	{FaultErrors5xx, "The server does not fail requests with 5xx under normal load."},
 }

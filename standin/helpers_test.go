@@ -37,6 +37,12 @@ func start(t testing.TB, cfg Config) *harness {
 	if cfg.RollupInterval == 0 {
 		cfg.RollupInterval = time.Hour // tests tick the rollup themselves (rollupOnce, settle)
 	}
+	if cfg.SnapshotInterval == 0 {
+		cfg.SnapshotInterval = time.Hour // and the snapshot and billing jobs (snapshotOnce, billingOnce)
+	}
+	if cfg.BillingInterval == 0 {
+		cfg.BillingInterval = time.Hour
+	}
 	s, err := New(cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)

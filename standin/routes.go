@@ -83,6 +83,11 @@ func (s *Server) buildRoutes() router {
 	rt.handle(get, "/admin/invoices", s.admin(s.listInvoices, owner, admin, finops))
 	rt.handle(get, "/admin/invoices/:id", s.admin(s.getInvoice, owner, admin, finops))
 
+	// Stand-in only (billing_seam.go): the billing pipeline's seam, which Valora does by SQL.
+	rt.handle(get, "/standin/billing", key(s.seamInfo))
+	rt.handle(get, "/standin/billing/subscriptions/:id", key(s.seamGet))
+	rt.handle(post, "/standin/billing/subscriptions/:id/move", key(s.seamMove))
+
 	// UI: only the login page matters (a stale session lands there).
 	rt.handle(get, "/login", s.loginPage)
 	return rt

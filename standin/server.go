@@ -58,6 +58,10 @@ type Config struct {
 	// (of all orgs) to the dashboard balances. Default 1 minute, fixed in Valora; tests shorten it. It is kept
 	// in whole milliseconds.
 	RollupInterval time.Duration
+	// SnapshotInterval is how often the usage snapshot enriches the 50 oldest accepted events (2 s in Valora);
+	// BillingInterval is the scheduler tick of the billing jobs: cycles, rating, invoices (1 minute in Valora).
+	// Both default to Valora's and are kept in whole milliseconds (billing.go).
+	SnapshotInterval, BillingInterval time.Duration
 
 	// Limits that protect the suite's own runs; Valora has neither (contract 1.1).
 	MaxBodyBytes      int64         // a request body larger than this is answered 413; 0 (the default, as Valora) means no cap
@@ -76,6 +80,8 @@ const (
 	defaultAdminPass    = "admin"
 	defaultArgon2Memory = 64 * 1024
 	defaultRollupEvery  = time.Minute
+	defaultSnapshot     = 2 * time.Second
+	defaultBillingEvery = time.Minute
 	defaultHeaderWait   = 10 * time.Second
 	defaultIdleTimeout  = 2 * time.Minute
 )
@@ -106,6 +112,14 @@ func (c Config) withDefaults() Config {
 		c.RollupInterval = defaultRollupEvery
 	}
 	c.RollupInterval = max(c.RollupInterval.Round(time.Millisecond), time.Millisecond)
+	if c.SnapshotInterval <= 0 {
+		c.SnapshotInterval = defaultSnapshot
+	}
+	if c.BillingInterval <= 0 {
+		c.BillingInterval = defaultBillingEvery
+	}
+	c.SnapshotInterval = max(c.SnapshotInterval.Round(time.Millisecond), time.Millisecond)
+	c.BillingInterval = max(c.BillingInterval.Round(time.Millisecond), time.Millisecond)
 	if c.MaxBodyBytes < 0 {
 		c.MaxBodyBytes = 0
 	}
@@ -143,6 +157,7 @@ type Server struct {
 	errEvery  uint64        // FaultErrors5xx fails every errEvery-th of them
 
 	billing billingQueue // billing events waiting for the rollup
+	pipe    pipeline     // usage snapshot, billing cycles, rating and invoices (billing.go)
 
 	// ingestHook, when set by a test, runs inside POST /api/usage after the limiter has let the request in, so a
 	// test can hold a request in flight.
@@ -153,6 +168,7 @@ type Server struct {
 	serveCh    chan error
 	rollupStop chan struct{} // closed by Close to stop the rollup goroutine
 	rollupDone chan struct{} // closed by the rollup goroutine when it has stopped
+	pipeDone   chan struct{} // closed by the snapshot and billing goroutine when it has stopped
 }
 
 // New builds a server with its fixture. It does not listen; use Start or Handler.
@@ -178,6 +194,7 @@ func New(cfg Config) (*Server, error) {
 		strict:   newUsageLimiter(strictLimits),
 		errEvery: errorEvery(cfg.ErrorRate),
 	}
+	s.pipe.init()
 	if _, err := io.ReadFull(crand.Reader, s.reqIDBase[:]); err != nil {
 		return nil, fmt.Errorf("standin: request id seed: %w", err)
 	}
@@ -223,6 +240,8 @@ func (s *Server) Start(addr string) (string, error) {
 	go func(srv *http.Server, ch chan<- error) { ch <- srv.Serve(ln) }(s.httpSrv, s.serveCh)
 	s.rollupStop, s.rollupDone = make(chan struct{}), make(chan struct{})
 	go s.runRollup(s.cfg.RollupInterval, s.rollupStop, s.rollupDone)
+	s.pipeDone = make(chan struct{})
+	go s.runPipeline(s.cfg.SnapshotInterval, s.cfg.BillingInterval, s.rollupStop, s.pipeDone)
 	base := "http://" + ln.Addr().String()
 	// A wildcard listener (":8080") is reached through loopback; print an address a client can dial.
 	if ta, ok := ln.Addr().(*net.TCPAddr); ok && ta.IP.IsUnspecified() {
@@ -237,7 +256,7 @@ func (s *Server) Start(addr string) (string, error) {
 func (s *Server) Close(ctx context.Context) error {
 	s.mu.Lock()
 	srv, ch := s.httpSrv, s.serveCh
-	stop, stopped := s.rollupStop, s.rollupDone
+	stop, stopped, pipeStopped := s.rollupStop, s.rollupDone, s.pipeDone
 	s.serveCh, s.rollupStop = nil, nil // a second Close has nothing to wait for; the server stays closed (Start refuses)
 	s.mu.Unlock()
 	if s.capacity != nil {
@@ -252,11 +271,13 @@ func (s *Server) Close(ctx context.Context) error {
 	}
 	if stop != nil {
 		close(stop)
-		select {
-		case <-stopped:
-		case <-ctx.Done():
-			if err == nil {
-				err = ctx.Err()
+		for _, done := range []chan struct{}{stopped, pipeStopped} {
+			select {
+			case <-done:
+			case <-ctx.Done():
+				if err == nil {
+					err = ctx.Err()
+				}
 			}
 		}
 	}

@@ -25,6 +25,9 @@ type usageEvent struct {
 	Key        string
 	Metadata   []byte // compact JSON object, nil for null
 	CreatedAt  time.Time
+	// replays counts the answers that returned this record for a key already stored (retries, concurrent
+	// duplicates, whitespace variants); only FaultRatingDouble reads it.
+	replays atomic.Int32
 }
 
 type usageKey struct {
@@ -49,7 +52,9 @@ type usageShard struct {
 	mu sync.Mutex
 	// Normally one record per key; FaultIngestDuplicate appends more.
 	byKey map[usageKey][]*usageEvent
-	_     [40]byte // keep neighbouring shard locks off one cache line
+	// accepted holds the records stored since the snapshot worker last collected them (billing.go).
+	accepted []*usageEvent
+	_        [16]byte // keep neighbouring shard locks off one cache line
 }
 
 func (us *usageStore) init() {
@@ -174,6 +179,7 @@ func (s *Server) ingestUsage(w http.ResponseWriter, r *http.Request, rc reqCtx) 
 	if !s.faults.has(FaultIngestDuplicate) {
 		if recs := sh.byKey[k]; len(recs) > 0 {
 			ev := recs[0]
+			ev.replays.Add(1)
 			sh.mu.Unlock()
 			writeUsage(w, ev, true, s.faults.has(FaultIngestEcho))
 			return
@@ -197,6 +203,7 @@ func (s *Server) ingestUsage(w http.ResponseWriter, r *http.Request, rc reqCtx) 
 		CreatedAt:  now,
 	}
 	sh.byKey[k] = append(sh.byKey[k], ev)
+	sh.accepted = append(sh.accepted, ev) // status accepted, for the snapshot worker
 	sh.mu.Unlock()
 	s.st.usage.count.Add(1)
 	writeUsage(w, ev, false, s.faults.has(FaultIngestEcho))

@@ -62,6 +62,8 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.cfg.SlowDelay, "slow-delay", 600*time.Millisecond, "delay added to every response by the slow fault")
 	fs.Float64Var(&o.cfg.ErrorRate, "error-rate", 0.1, "the errors-5xx fault fails every round(1/R)-th request; R in (0,1]")
 	fs.DurationVar(&o.cfg.RollupInterval, "rollup-interval", time.Minute, "scheduler tick: each tick applies the oldest 50 pending billing events (all orgs) to the dashboard balances")
+	fs.DurationVar(&o.cfg.SnapshotInterval, "snapshot-interval", 2*time.Second, "usage snapshot tick: each enriches the 50 oldest accepted usage events")
+	fs.DurationVar(&o.cfg.BillingInterval, "billing-interval", time.Minute, "scheduler tick of the billing jobs: cycles, closing, rating, invoices")
 	fs.Int64Var(&o.cfg.MaxBodyBytes, "max-body-bytes", 0, "answer 413 to request bodies larger than this, on every route (0: no cap, as Valora)")
 	fs.DurationVar(&o.cfg.ReadHeaderTimeout, "read-header-timeout", 10*time.Second, "close a connection whose request headers take longer than this")
 	fs.Int64Var(&o.cfg.Seed, "seed", 0, "derive fixture ids and secrets from this seed (0: random)")
@@ -90,6 +92,10 @@ func parseFlags(args []string) (options, error) {
 		return o, usageError{fmt.Sprintf("invalid value %v for flag -slow-delay: must be positive", o.cfg.SlowDelay)}
 	case o.cfg.RollupInterval < time.Millisecond:
 		return o, usageError{fmt.Sprintf("invalid value %v for flag -rollup-interval: must be at least 1ms", o.cfg.RollupInterval)}
+	case o.cfg.SnapshotInterval < time.Millisecond:
+		return o, usageError{fmt.Sprintf("invalid value %v for flag -snapshot-interval: must be at least 1ms", o.cfg.SnapshotInterval)}
+	case o.cfg.BillingInterval < time.Millisecond:
+		return o, usageError{fmt.Sprintf("invalid value %v for flag -billing-interval: must be at least 1ms", o.cfg.BillingInterval)}
 	case o.cfg.MaxBodyBytes < 0:
 		return o, usageError{fmt.Sprintf("invalid value %d for flag -max-body-bytes: must be 0 (no cap) or positive", o.cfg.MaxBodyBytes)}
 	case o.cfg.ReadHeaderTimeout <= 0:
@@ -133,6 +139,12 @@ Flags:
                          dashboard balance only when a tick's rollup applies it, and each tick applies the
                          oldest 50 pending billing events of all orgs; written to the env as
                          VALORA_ROLLUP_INTERVAL so scenarios know how long to wait
+  -snapshot-interval D  the usage snapshot tick (default 2s, as Valora): each run enriches the 50 oldest
+                         accepted usage events (by recorded_at); only enriched events are ever billed
+  -billing-interval D    the scheduler tick of the billing jobs (default 1m, fixed in Valora): ensure a cycle
+                         per ACTIVE subscription, close the cycles whose period_end passed, rate them, issue
+                         and finalize one invoice per cycle. GET/POST /standin/billing/… (API key) reads a
+                         subscription's cycles and moves them into the past: a seam only the stand-in has
   -max-body-bytes N      answer 413 (JSON error envelope, type payload_too_large) to any request body over N
                          bytes, on every route including the unauthenticated webhook route (default 0: no cap,
                          as Valora, which reads every body whole)

@@ -13,12 +13,25 @@ import (
 // balance to move stays fast (a real Valora ticks once a minute).
 const DefaultRollupInterval = time.Second
 
+// DefaultSnapshotInterval and DefaultBillingInterval are the usage snapshot's and the billing jobs' ticks Start
+// uses when cfg leaves them zero: short, so that a run waiting for an invoice stays fast (Valora: 2 s and 1 min).
+const (
+	DefaultSnapshotInterval = 100 * time.Millisecond
+	DefaultBillingInterval  = 500 * time.Millisecond
+)
+
 // Start runs a stand-in with cfg on a free loopback port until the test ends, and returns it with the environment
 // a scenario needs (BASE_URL, API_KEY, …, VALORA_ROLLUP_INTERVAL).
 func Start(t testing.TB, cfg standin.Config) (*standin.Server, map[string]string) {
 	t.Helper()
 	if cfg.RollupInterval == 0 {
 		cfg.RollupInterval = DefaultRollupInterval
+	}
+	if cfg.SnapshotInterval == 0 {
+		cfg.SnapshotInterval = DefaultSnapshotInterval
+	}
+	if cfg.BillingInterval == 0 {
+		cfg.BillingInterval = DefaultBillingInterval
 	}
 	srv, err := standin.New(cfg)
 	if err != nil {
