@@ -227,6 +227,68 @@ declare module "k6/x/valora" {
   /** Revokes sessions by raw token; returns how many were live. */
   export function revokeSessions(options: RevokeSessionsOptions): number;
 
+  // ---------------------------------------------------------------- billing
+  // Valora has no HTTP route for billing cycles: a test moves a subscription's start and its OPEN cycle into the
+  // past in Valora's database, as Valora's own e2e tests do, so the scheduler closes, rates and invoices the cycle
+  // on its next tick. Only a subscription the run created is touched: its id, org, customer and the run tag in
+  // its metadata (key "valora_k6_run") must all match, or an Error says so and nothing is read or written.
+
+  export interface BillingStateOptions {
+    /** PostgreSQL connection string of Valora's database. Never logged. */
+    databaseUrl: string;
+    orgId: string;
+    subscriptionId: string;
+    customerId: string;
+    /** The value of the subscription's metadata key "valora_k6_run", set when the run created it. */
+    runTag: string;
+  }
+
+  export interface BillingCycleRow {
+    id: string;
+    /** OPEN, CLOSING or CLOSED. */
+    status: string;
+    /** RFC 3339, UTC. */
+    periodStart: string;
+    periodEnd: string;
+    /** RFC 3339 once the invoice job ran for the cycle, else null. */
+    invoicedAt: string | null;
+    /** The last failure of a scheduler job on the cycle; "" when none. */
+    lastError: string;
+  }
+
+  export interface BillingState {
+    /** The subscription's status. */
+    status: string;
+    /** Its start_at, RFC 3339, UTC. */
+    startAt: string;
+    /** The customer's usage events still "accepted": the snapshot worker has not enriched them yet. */
+    accepted: number;
+    /** Its billing cycles, by period_start. */
+    cycles: BillingCycleRow[];
+  }
+
+  /** Reads the subscription's billing state from Valora's database. */
+  export function billingState(options: BillingStateOptions): BillingState;
+
+  export interface MoveBillingOptions {
+    databaseUrl: string;
+    orgId: string;
+    subscriptionId: string;
+    customerId: string;
+    runTag: string;
+    /** RFC 3339: the subscription's new start_at. */
+    startAt?: string;
+    /** RFC 3339: the OPEN cycle's new period_start; with periodEnd, which must be later. */
+    periodStart?: string;
+    periodEnd?: string;
+  }
+
+  /**
+   * Moves the subscription's start_at and/or its OPEN cycle's period (an Error when it has no OPEN cycle yet: the
+   * scheduler opens one on the tick after activation) and returns the state after the move.
+   */
+  export function moveBilling(options: MoveBillingOptions): BillingState;
+
   // ---------------------------------------------------------------- cross-VU invariants
   // State shared by every VU of this k6 process (one instance of a distributed run). Cheap enough for hot
   // paths. Set, key, counter and barrier names are non-empty strings; values are any strings, "" included.

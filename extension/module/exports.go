@@ -88,6 +88,9 @@ var exportTable = []export{
 	{"hashSessionToken", []param{{"token", tsString, false, "a raw session token"}}, hashSessionToken},
 	{"mintSessions", []param{{"options", "MintSessionsOptions", false, ""}}, mintSessions},
 	{"revokeSessions", []param{{"options", "RevokeSessionsOptions", false, ""}}, revokeSessions},
+	// billing
+	{"billingState", []param{{"options", "BillingStateOptions", false, ""}}, billingState},
+	{"moveBilling", []param{{"options", "MoveBillingOptions", false, ""}}, moveBilling},
 	// cross-VU state
 	{"firstSeen", []param{
 		{"set", tsString, false, "the name of a set"},

@@ -211,12 +211,14 @@ var (
 	mintSessionsSpec  = newOptionsSpec[mintSessionsOptions]("MintSessionsOptions").
 				limit("count", 1, session.MaxCount).limit("ttlSeconds", 1, int64(session.MaxTTL/time.Second))
 	revokeSessionsSpec = newOptionsSpec[revokeSessionsOptions]("RevokeSessionsOptions")
+	billingStateSpec   = newOptionsSpec[billingStateOptions]("BillingStateOptions")
+	moveBillingSpec    = newOptionsSpec[moveBillingOptions]("MoveBillingOptions")
 )
 
 // optionSpecs lists every options interface, for the drift test.
 var optionSpecs = []*optionsSpec{
 	stripeSignSpec, stripeEventSpec, adyenEventSpec, adyenSignSpec, braintreeSignSpec, mintSessionsSpec,
-	revokeSessionsSpec,
+	revokeSessionsSpec, billingStateSpec, moveBillingSpec,
 }
 
 var optionSpecsByName = func() map[string]*optionsSpec {

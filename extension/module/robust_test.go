@@ -34,16 +34,19 @@ var validArgs = map[string][]string{
 	"mintSessions": {`{databaseUrl: deadDatabase, email: "admin@railzway.com", count: 1, orgId: "1",
 		ttlSeconds: 60, userAgent: "ua"}`},
 	"revokeSessions": {`{databaseUrl: deadDatabase, tokens: ["tok_SECRET"]}`},
-	"firstSeen":      {`"set"`, `"value"`},
-	"seen":           {`"set"`, `"value"`},
-	"setSize":        {`"set"`},
-	"agree":          {`"key"`, `"value"`},
-	"count":          {`"counter"`, `1`},
-	"barrier":        {`"robust"`, `1`, `1`},
-	"runStatus":      {},
-	"ensureDir":      {`dir + "/sub/dir"`},
-	"writeFile":      {`dir + "/file.txt"`, `"content"`, `0o640`},
-	"readFile":       {`dir + "/file.txt"`},
+	"billingState":   {`{databaseUrl: deadDatabase, orgId: "1", subscriptionId: "2", customerId: "3", runTag: "r"}`},
+	"moveBilling": {`{databaseUrl: deadDatabase, orgId: "1", subscriptionId: "2", customerId: "3", runTag: "r",
+		startAt: "2026-01-01T00:00:00Z", periodStart: "2026-01-01T00:00:00Z", periodEnd: "2026-01-02T00:00:00Z"}`},
+	"firstSeen": {`"set"`, `"value"`},
+	"seen":      {`"set"`, `"value"`},
+	"setSize":   {`"set"`},
+	"agree":     {`"key"`, `"value"`},
+	"count":     {`"counter"`, `1`},
+	"barrier":   {`"robust"`, `1`, `1`},
+	"runStatus": {},
+	"ensureDir": {`dir + "/sub/dir"`},
+	"writeFile": {`dir + "/file.txt"`, `"content"`, `0o640`},
+	"readFile":  {`dir + "/file.txt"`},
 }
 
 // robustPrelude defines the variables validArgs uses. The database is a closed port on loopback: the calls
@@ -141,13 +144,24 @@ var expected = map[string]outcome{
 	"revokeSessions options.tokens null":       returned,
 	"revokeSessions options.tokens huge":       failed,
 	"revokeSessions options.tokens huge list":  failed,
+	// A run tag is free text (a long one matches no subscription); without startAt only the cycle moves; one
+	// period bound without the other is refused before the database is reached.
+	"billingState options.runTag huge":          failed,
+	"moveBilling options.runTag huge":           failed,
+	"moveBilling options.startAt empty":         failed,
+	"moveBilling options.periodStart absent":    typeErr,
+	"moveBilling options.periodStart undefined": typeErr,
+	"moveBilling options.periodStart null":      typeErr,
+	"moveBilling options.periodEnd absent":      typeErr,
+	"moveBilling options.periodEnd undefined":   typeErr,
+	"moveBilling options.periodEnd null":        typeErr,
 	// Numbers: a fraction of a second is a timeout, a negative delta is a subtraction.
 	"barrier timeoutSeconds fraction": returned,
 	"count delta negative":            returned,
 }
 
 // reachesDatabase are the exports whose valid calls connect to the database.
-var reachesDatabase = map[string]bool{"mintSessions": true, "revokeSessions": true}
+var reachesDatabase = map[string]bool{"mintSessions": true, "revokeSessions": true, "billingState": true, "moveBilling": true}
 
 // variant is one value to put in place of an argument or option, by the kind of value it is.
 type variant struct{ name, js string }

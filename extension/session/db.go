@@ -142,3 +142,25 @@ func oneLine(s string) string {
 	}
 	return strings.Join(lines, "; ")
 }
+
+// DB is one connection to Valora's database for packages beside this one; its errors, like this package's,
+// never hold the password.
+type DB struct {
+	Conn *pgx.Conn
+	tgt  target
+}
+
+// Open connects to databaseURL; the caller closes the DB with Close.
+func Open(ctx context.Context, databaseURL string) (*DB, error) {
+	conn, tgt, err := connect(ctx, databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	return &DB{Conn: conn, tgt: tgt}, nil
+}
+
+// Close closes the connection, even when ctx is done.
+func (d *DB) Close(ctx context.Context) { closeConn(ctx, d.Conn) }
+
+// Wrap describes a failed operation as ErrDatabase, without the password.
+func (d *DB) Wrap(op string, err error) error { return d.tgt.wrap(op, err) }

@@ -44,6 +44,9 @@ import (
 //go:embed testdata/valora_identity.sql
 var valoraIdentitySQL string
 
+//go:embed testdata/valora_billing.sql
+var valoraBillingSQL string
+
 const (
 	superuser     = "postgres"
 	readyTimeout  = 30 * time.Second
@@ -181,6 +184,18 @@ func (s *Server) NewDatabase(t testing.TB) string {
 // the database at url.
 func ApplyValoraIdentitySchema(t testing.TB, url string) {
 	t.Helper()
+	applySQL(t, url, "identity", valoraIdentitySQL)
+}
+
+// ApplyValoraBillingSchema creates Valora's subscriptions, billing_cycles and usage_events tables (the columns
+// the billing package reads and writes) in the database at url.
+func ApplyValoraBillingSchema(t testing.TB, url string) {
+	t.Helper()
+	applySQL(t, url, "billing", valoraBillingSQL)
+}
+
+func applySQL(t testing.TB, url, what, sql string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, url)
@@ -188,8 +203,8 @@ func ApplyValoraIdentitySchema(t testing.TB, url string) {
 		t.Fatalf("pgtest: connect: %v", err)
 	}
 	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, valoraIdentitySQL); err != nil {
-		t.Fatalf("pgtest: apply Valora identity schema: %v", err)
+	if _, err := conn.Exec(ctx, sql); err != nil {
+		t.Fatalf("pgtest: apply Valora %s schema: %v", what, err)
 	}
 }
 
