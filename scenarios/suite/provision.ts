@@ -445,26 +445,10 @@ function billingChain(
 ): Chain {
   const key = { key: apiKey };
   let subscriptionId: string | undefined;
-  // 3. Meter, looked up by code first; a concurrent creation's duplicate-code 500 is answered by looking again.
-  const findMeter = (): string | undefined => {
-    const res = api("GET", "/api/meters", null, { ...key, query: { code: meterCode } });
-    const m = listOf(res).find((x) => x.code === meterCode);
-    return m && typeof m.id === "string" ? m.id : undefined;
-  };
-  let meterId = findMeter();
-  if (meterId) {
-    step(`${who}meter`, "reused", `${meterCode} (${meterId})`);
-  } else {
-    const res = api(
-      "POST",
-      "/api/meters",
-      { code: meterCode, name: "k6 API calls", aggregation_type: "SUM", unit: "call" },
-      key,
-    );
-    meterId = idOf(res) ?? (res.status >= 500 ? findMeter() : undefined);
-    if (!meterId) failed("POST /api/meters", res);
-    step(`${who}meter`, res.status === 200 ? "created" : "reused", `${meterCode} (${meterId})`);
-  }
+  // 3. Meter, looked up by code first.
+  const meter = ensureMeter(apiKey, meterCode);
+  const meterId = meter.id;
+  step(`${who}meter`, meter.outcome, `${meterCode} (${meterId})`);
 
   // 4. Customer: CUSTOMER_ID if set and known, else the provisioning customer found by its email, else a new one.
   let customerId: string | undefined;
@@ -484,14 +468,7 @@ function billingChain(
   if (customerId) {
     step(`${who}customer`, "reused", customerId);
   } else {
-    const res = api(
-      "POST",
-      "/api/customers",
-      { name: `k6 provisioned customer${who ? ` (${who.trim()})` : ""}`, email: customerEmail },
-      key,
-    );
-    customerId = idOf(res);
-    if (!customerId) failed("POST /api/customers", res);
+    customerId = createCustomer(apiKey, `k6 provisioned customer${who ? ` (${who.trim()})` : ""}`, customerEmail);
     step(`${who}customer`, "created", customerId);
   }
 
@@ -502,57 +479,105 @@ function billingChain(
   } else {
     const codes = errorCodes(probe);
     if (!codes.includes("invalid_subscription")) failed("the ingest probe (POST /api/usage)", probe);
-    const suffix = valora.snowflake();
-    const product = api("POST", "/api/products", { code: `k6-product-${suffix}`, name: "k6 product" }, key);
-    const productId = idOf(product) ?? failed("POST /api/products", product);
-    const price = api(
-      "POST",
-      "/api/prices",
-      {
-        product_id: productId,
-        code: `k6-per-unit-${suffix}`,
-        name: "k6 per unit",
-        pricing_model: "PER_UNIT",
-        billing_mode: "METERED",
-        billing_interval: "MONTH",
-        billing_interval_count: 1,
-        aggregate_usage: "SUM",
-        billing_unit: "API_CALL",
-        tax_behavior: "EXCLUSIVE",
-      },
-      key,
-    );
-    const priceId = idOf(price) ?? failed("POST /api/prices", price);
-    const amount = api(
-      "POST",
-      "/api/price_amounts",
-      { price_id: priceId, meter_id: meterId, currency: "USD", unit_amount_cents: 1 },
-      key,
-    );
-    if (!idOf(amount)) failed("POST /api/price_amounts", amount);
-    const sub = api(
-      "POST",
-      "/api/subscriptions",
-      {
-        customer_id: customerId,
-        collection_mode: "SEND_INVOICE",
-        billing_cycle_type: "MONTHLY",
-        items: [{ price_id: priceId, meter_id: meterId }],
-      },
-      key,
-    );
-    const subId = idOf(sub) ?? failed("POST /api/subscriptions", sub);
-    const act = api("POST", `/api/subscriptions/${subId}/activate`, null, {
-      ...key,
-      name: "POST /api/subscriptions/:id/activate",
-    });
-    if (act.status < 200 || act.status >= 300) failed(`POST /api/subscriptions/${subId}/activate`, act);
+    const chain = subscribe(apiKey, customerId, meterId, {});
+    const { productId, priceId, subscriptionId: subId } = chain;
     step(`${who}product, price, price amount`, "created", `${productId}, ${priceId}`);
     step(`${who}subscription`, "created", `${subId} (ACTIVE)`);
     subscriptionId = subId;
   }
 
   return { meterId, customerId, subscriptionId, reused: subscriptionId === undefined };
+}
+
+/** A meter of the key's org by code: found, or created (a concurrent creation's duplicate-code 500 looks again). */
+export function ensureMeter(apiKey: string, meterCode: string): { id: string; outcome: Outcome } {
+  const key = { key: apiKey };
+  const findMeter = (): string | undefined => {
+    const res = api("GET", "/api/meters", null, { ...key, query: { code: meterCode } });
+    const m = listOf(res).find((x) => x.code === meterCode);
+    return m && typeof m.id === "string" ? m.id : undefined;
+  };
+  const found = findMeter();
+  if (found) return { id: found, outcome: "reused" };
+  const res = api("POST", "/api/meters", { code: meterCode, name: "k6 API calls", aggregation_type: "SUM", unit: "call" }, key);
+  const id = idOf(res) ?? (res.status >= 500 ? findMeter() : undefined);
+  if (!id) failed("POST /api/meters", res);
+  return { id, outcome: res.status === 200 ? "created" : "reused" };
+}
+
+/** A new customer of the key's org. */
+export function createCustomer(apiKey: string, name: string, email: string): string {
+  const res = api("POST", "/api/customers", { name, email }, { key: apiKey });
+  return idOf(res) ?? failed("POST /api/customers", res);
+}
+
+export interface SubscribeOptions {
+  /** Cents per unit of the PER_UNIT price; default 1. */
+  unitAmountCents?: number;
+  /** RFC 3339: when the price amount takes effect (Valora: now, to the minute, when absent). */
+  effectiveFrom?: string;
+  /** The subscription's metadata. */
+  metadata?: Record<string, string>;
+}
+
+export interface Subscribed {
+  productId: string;
+  priceId: string;
+  subscriptionId: string;
+}
+
+/**
+ * Subscribes the customer to a new PER_UNIT monthly price on the meter and activates it (contract 8.4, steps 5
+ * to 10). Product and price codes are unique, so a half-finished earlier run never collides with Valora's
+ * duplicate-code 500.
+ */
+export function subscribe(apiKey: string, customerId: string, meterId: string, opts: SubscribeOptions): Subscribed {
+  const key = { key: apiKey };
+  const suffix = valora.snowflake();
+  const product = api("POST", "/api/products", { code: `k6-product-${suffix}`, name: "k6 product" }, key);
+  const productId = idOf(product) ?? failed("POST /api/products", product);
+  const price = api(
+    "POST",
+    "/api/prices",
+    {
+      product_id: productId,
+      code: `k6-per-unit-${suffix}`,
+      name: "k6 per unit",
+      pricing_model: "PER_UNIT",
+      billing_mode: "METERED",
+      billing_interval: "MONTH",
+      billing_interval_count: 1,
+      aggregate_usage: "SUM",
+      billing_unit: "API_CALL",
+      tax_behavior: "EXCLUSIVE",
+    },
+    key,
+  );
+  const priceId = idOf(price) ?? failed("POST /api/prices", price);
+  const amountBody: Record<string, unknown> = {
+    price_id: priceId,
+    meter_id: meterId,
+    currency: "USD",
+    unit_amount_cents: opts.unitAmountCents ?? 1,
+  };
+  if (opts.effectiveFrom) amountBody.effective_from = opts.effectiveFrom;
+  const amount = api("POST", "/api/price_amounts", amountBody, key);
+  if (!idOf(amount)) failed("POST /api/price_amounts", amount);
+  const subBody: Record<string, unknown> = {
+    customer_id: customerId,
+    collection_mode: "SEND_INVOICE",
+    billing_cycle_type: "MONTHLY",
+    items: [{ price_id: priceId, meter_id: meterId }],
+  };
+  if (opts.metadata) subBody.metadata = opts.metadata;
+  const sub = api("POST", "/api/subscriptions", subBody, key);
+  const subscriptionId = idOf(sub) ?? failed("POST /api/subscriptions", sub);
+  const act = api("POST", `/api/subscriptions/${subscriptionId}/activate`, null, {
+    ...key,
+    name: "POST /api/subscriptions/:id/activate",
+  });
+  if (act.status < 200 || act.status >= 300) failed(`POST /api/subscriptions/${subscriptionId}/activate`, act);
+  return { productId, priceId, subscriptionId };
 }
 
 interface SecretSource {
