@@ -60,8 +60,10 @@ func knownDefects() []string {
 func suiteScenarios() []string { return append([]string(nil), cat.SmokeParts...) }
 
 // matrixOrder is the order of the fault matrix's columns: the suite's scenarios, smoke, then the scenarios that
-// are no smoke part (provision, capacity).
-func matrixOrder() []string { return append(suiteScenarios(), "smoke", "provision", "capacity") }
+// are no smoke part (provision, capacity, billing_reconciliation).
+func matrixOrder() []string {
+	return append(suiteScenarios(), "smoke", "provision", "capacity", "billing_reconciliation")
+}
 
 // invariantResult is one entry of a report's valora_k6.invariants.
 type invariantResult struct {

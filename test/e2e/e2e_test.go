@@ -48,6 +48,7 @@ var quick = map[string]string{
 	"PAGE_SIZE": "10", "MAX_PAGES": "20",
 	"CAPACITY_START": "20", "CAPACITY_MAX": "30", "CAPACITY_STEPS": "2", "CAPACITY_STEP_DURATION": "3s",
 	"TENANT_VUS": "2", "TENANT_DURATION": "2s",
+	"BILLING_DISTINCT_EVENTS": "60", "BILLING_VUS": "4", "BILLING_RETRIES": "2",
 }
 
 func TestMain(m *testing.M) {

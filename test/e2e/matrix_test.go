@@ -112,7 +112,7 @@ func TestFaultMatrix(t *testing.T) {
 
 	t.Run(healthy, func(t *testing.T) {
 		t.Parallel()
-		for _, name := range append(suiteScenarios(), "smoke", "capacity") {
+		for _, name := range append(suiteScenarios(), "smoke", "capacity", "billing_reconciliation") {
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()
 				res := runCell(t, healthy, name, nil)
