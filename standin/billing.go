@@ -314,7 +314,11 @@ func (s *Server) rateCycle(c *billingCycle, now time.Time) {
 			c.setError("invalid_quantity")
 			return
 		}
-		cents := int64(math.Floor(qty*float64(amount.UnitAmountCents) + 0.5))
+		half := 0.5
+		if s.faults.has(FaultRatingAmount) {
+			half = -0.5
+		}
+		cents := int64(math.Floor(qty*float64(amount.UnitAmountCents) + half))
 		if amount.MinimumCents != nil && *amount.MinimumCents > 0 {
 			cents = max(cents, *amount.MinimumCents)
 		}

@@ -145,21 +145,27 @@ var billingSeq int
 // expect): one event of 1 inside the window, one of 100 posted twice, one of 10000 at period_end (outside).
 // It returns the invoiced quantity and how many invoices the cycle got.
 func billedOnce(t testing.TB, h *harness) (qty float64, invoices int, err error) {
+	qty, _, invoices, err = billedAmounts(t, h)
+	return qty, invoices, err
+}
+
+// billedAmounts is billedOnce with the invoiced amount (tenant B's price is 1 cent a unit).
+func billedAmounts(t testing.TB, h *harness) (qty, amount float64, invoices int, err error) {
 	billingSeq++
 	b := hdr{"Authorization": "Bearer " + h.fx.OtherAPIKey, "Content-Type": "application/json"}
 	c := h.do("POST", "/api/customers", fmt.Sprintf(`{"name":"bill-%d","email":"bill-%d@example.com"}`, billingSeq, billingSeq), b)
 	if c.status != 200 {
-		return 0, 0, fmt.Errorf("customer: %d %s", c.status, c.body)
+		return 0, 0, 0, fmt.Errorf("customer: %d %s", c.status, c.body)
 	}
 	cust := str(t, c.json(t)["data"].(map[string]any)["id"])
 	sub := h.do("POST", "/api/subscriptions", fmt.Sprintf(`{"customer_id":%q,"collection_mode":"SEND_INVOICE","billing_cycle_type":"monthly","items":[{"price_id":%q}]}`,
 		cust, otherPriceID(t, h)), b)
 	if sub.status != 200 {
-		return 0, 0, fmt.Errorf("subscription: %d %s", sub.status, sub.body)
+		return 0, 0, 0, fmt.Errorf("subscription: %d %s", sub.status, sub.body)
 	}
 	subID := str(t, sub.json(t)["data"].(map[string]any)["id"])
 	if r := h.do("POST", "/api/subscriptions/"+subID+"/activate", "", b); r.status != 204 {
-		return 0, 0, fmt.Errorf("activate: %d", r.status)
+		return 0, 0, 0, fmt.Errorf("activate: %d", r.status)
 	}
 	seam := h.do("GET", "/standin/billing/subscriptions/"+subID, "", b).json(t)["data"].(map[string]any)
 	from, _ := time.Parse(time.RFC3339Nano, str(t, seam["start_at"]))
@@ -174,7 +180,7 @@ func billedOnce(t testing.TB, h *harness) (qty float64, invoices int, err error)
 		body := fmt.Sprintf(`{"customer_id":%q,"meter_code":%q,"value":%d,"recorded_at":%q,"idempotency_key":%q}`,
 			cust, h.fx.OtherMeterCode, ev.value, ev.at.Format(time.RFC3339Nano), ev.key)
 		if r := h.do("POST", "/api/usage", body, b); r.status != 200 {
-			return 0, 0, fmt.Errorf("usage: %d %s", r.status, r.body)
+			return 0, 0, 0, fmt.Errorf("usage: %d %s", r.status, r.body)
 		}
 	}
 	for h.s.snapshotOnce() > 0 {
@@ -183,18 +189,19 @@ func billedOnce(t testing.TB, h *harness) (qty float64, invoices int, err error)
 	h.s.billingOnce(time.Now().UTC()) // opens the cycle
 	move := fmt.Sprintf(`{"period_start":%q,"period_end":%q}`, from.Format(time.RFC3339Nano), to.Format(time.RFC3339Nano))
 	if r := h.do("POST", "/standin/billing/subscriptions/"+subID+"/move", move, b); r.status != 200 {
-		return 0, 0, fmt.Errorf("move: %d %s", r.status, r.body)
+		return 0, 0, 0, fmt.Errorf("move: %d %s", r.status, r.body)
 	}
 	h.s.billingOnce(time.Now().UTC())
 	for _, x := range h.do("GET", "/api/invoices?customer_id="+cust, "", b).json(t)["data"].([]any) {
 		inv := h.do("GET", "/api/invoices/"+str(t, x.(map[string]any)["ID"]), "", b).json(t)["data"].(map[string]any)
 		for _, it := range inv["items"].([]any) {
 			qty += it.(map[string]any)["Quantity"].(float64)
+			amount += it.(map[string]any)["Amount"].(float64)
 		}
 		invoices++
 	}
 	if invoices == 0 {
-		return 0, 0, fmt.Errorf("no invoice: %v", h.do("GET", "/standin/billing/subscriptions/"+subID, "", b).body)
+		return 0, 0, 0, fmt.Errorf("no invoice: %v", h.do("GET", "/standin/billing/subscriptions/"+subID, "", b).body)
 	}
-	return qty / float64(invoices), invoices, nil
+	return qty / float64(invoices), amount / float64(invoices), invoices, nil
 }

@@ -42,6 +42,7 @@ const (
 	FaultRatingDouble            Fault = "rating-double"             // rating counts one retried or concurrently duplicated usage event twice (its record is still stored once)
 	FaultInvoiceTwice            Fault = "invoice-twice"             // the invoice job issues two finalized invoices for one billing cycle
 	FaultRatingWindow            Fault = "rating-window"             // rating counts the subscription's enriched usage recorded outside the cycle's [period_start, period_end) window
+	FaultRatingAmount            Fault = "rating-amount"             // rating rounds a line's amount as floor(qty × unit − 0.5) instead of floor(qty × unit + 0.5): a whole amount comes out a cent short
 	FaultSlow                    Fault = "slow"                      // every response is delayed (Config.SlowDelay, default 600ms: past every latency threshold of the suite: 200/300/500 ms p95)
 	FaultErrors5xx               Fault = "errors-5xx"                // every N-th request, N = round(1/Config.ErrorRate) (default every 10th), fails with 500 + internal_error envelope
 )
@@ -80,6 +81,7 @@ var faultTable = []FaultInfo{
 	{FaultRatingDouble, "A usage event retried, posted concurrently or sent with a whitespace-padded key is billed once: the invoiced quantity counts each stored event once."},
 	{FaultInvoiceTwice, "A closed billing cycle gets exactly one invoice."},
 	{FaultRatingWindow, "A billing cycle's invoice counts only the usage recorded inside its [period_start, period_end) window."},
+	{FaultRatingAmount, "An invoice line's amount is its quantity × the unit price, rounded half up, and the subtotal is the sum of the lines."},
 	{FaultSlow, "Responses stay within the suite's latency budgets (p95 200 ms auth, 300 ms ingest, 500 ms dashboard)."},
 	{FaultErrors5xx, "The server does not fail requests with 5xx under normal load."},
 }

@@ -467,6 +467,12 @@ func invariants(t testing.TB) map[Fault]invariant {
 			}
 			return nil
 		}},
+		FaultRatingAmount: {"amount = quantity × unit price", func(h *harness) error {
+			if qty, amount, _, err := billedAmounts(t, h); err != nil || amount != qty {
+				return fmt.Errorf("billed %v for %v units at 1 cent (%v)", amount, qty, err)
+			}
+			return nil
+		}},
 		FaultSlow: {"fast answers", func(h *harness) error {
 			t0 := time.Now()
 			h.do("GET", "/admin/billing/customers", "", h.admin())
@@ -501,7 +507,7 @@ var globalFaults = map[Fault]bool{FaultSlow: true, FaultErrors5xx: true, FaultLi
 // duplicated usage record is billed twice, and usage refused for an inactive subscription is never billed.
 var downstream = map[Fault]map[Fault]bool{
 	FaultIngestDuplicate:   {FaultRatingDouble: true},
-	FaultActivationIgnored: {FaultRatingDouble: true, FaultInvoiceTwice: true, FaultRatingWindow: true},
+	FaultActivationIgnored: {FaultRatingDouble: true, FaultInvoiceTwice: true, FaultRatingWindow: true, FaultRatingAmount: true},
 }
 
 // retryAfterOn checks rate_limit_retry_after on one answer: a 429 must carry Retry-After.
@@ -597,8 +603,8 @@ func eachFaultBreaksOnlyItsInvariant(t *testing.T, rateLimit bool) {
 
 func TestFaultCatalogue(t *testing.T) {
 	all := Faults()
-	if len(all) != 29 {
-		t.Fatalf("%d faults, want 29", len(all))
+	if len(all) != 30 {
+		t.Fatalf("%d faults, want 30", len(all))
 	}
 	if len(all) > maxFaults {
 		t.Fatalf("%d faults do not fit a faultSet of %d bits", len(all), maxFaults)

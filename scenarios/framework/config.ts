@@ -333,7 +333,7 @@ const common = variables("all", {
   ADMIN_DATABASE_URL: {
     kind: "secret",
     def: "",
-    doc: "postgres:// URL of Valora's database: mint one session per VU, no logins",
+    doc: "postgres:// URL of Valora's database: mint one session per VU, no logins; billing_reconciliation moves its own subscription's cycle with it",
   },
   ACCEPT_VIOLATIONS: {
     kind: "invariants",

@@ -201,6 +201,26 @@ function standinPace(): Pace | undefined {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+/** The org of a customer the run created, as Valora reports it. */
+function customerOrg(customerId: string): string {
+  const res = withRetry(() => api("GET", `/api/customers/${customerId}`, null, { name: "GET /api/customers/:id", expect: expect2xx }));
+  const b = bodyJson(res);
+  const c = isObject(b) && isObject(b.data) ? b.data : {};
+  const org = String(c.organization_id ?? c.OrgID ?? "");
+  if (res.status !== 200 || !/^\d+$/.test(org)) abort(`GET /api/customers/${customerId} does not show the customer this run created: ${excerpt(res.body)}`);
+  return org;
+}
+
+/** ORG_ID, when set, must be the org the run creates its subscription in: the key's. */
+function refuseAnotherOrg(orgId: string): void {
+  if (cfg.explicit.orgId && orgId !== cfg.orgId) {
+    abort(
+      `ORG_ID ${cfg.orgId} is not the org of API_KEY (${orgId}), in which this run creates its subscription: ` +
+        "refusing to move billing in an org the run did not create its subscription in",
+    );
+  }
+}
+
 function setup(): BillingData {
   assertReachable();
   assertApiKey();
@@ -235,6 +255,7 @@ function setup(): BillingData {
   const meterCode = "k6_billing_calls";
   const meter = ensureMeter(cfg.apiKey, meterCode);
   const customerId = createCustomer(cfg.apiKey, `k6 billing reconciliation ${runTag}`, `${runTag}@example.com`);
+  refuseAnotherOrg(customerOrg(customerId));
   const now = Math.floor(Date.now() / 60_000) * 60_000;
   const sub = subscribe(cfg.apiKey, customerId, meter.id, {
     unitAmountCents: UNIT_AMOUNT_CENTS,
@@ -253,12 +274,7 @@ function setup(): BillingData {
   if (got.status !== 200 || !/^\d+$/.test(orgId) || owner !== customerId) {
     abort(`GET /api/subscriptions/${sub.subscriptionId} does not show the subscription this run created: ${excerpt(got.body)}`);
   }
-  if (cfg.explicit.orgId && orgId !== cfg.orgId) {
-    abort(
-      `ORG_ID ${cfg.orgId} is not the org of API_KEY (${orgId}), in which this run created its subscription: ` +
-        "refusing to move billing in an org the run did not create its subscription in",
-    );
-  }
+  refuseAnotherOrg(orgId);
   const data: BillingData = {
     ...none,
     skip: false,
@@ -563,6 +579,7 @@ const catches = {
   "rating-double": ["billed_quantity_exact", "duplicates_not_billed"],
   "invoice-twice": ["one_invoice_per_cycle"],
   "rating-window": ["billed_quantity_exact"],
+  "rating-amount": ["billed_amount_exact"],
 };
 
 /** The longest teardown a real Valora may need (the stand-in's pace is faster), known at init. */
