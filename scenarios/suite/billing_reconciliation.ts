@@ -329,9 +329,19 @@ function body(d: BillingData, key: string, value: number, at: number): string {
 function settle(kind: "in" | "dup" | "out", key: string, value: number, fates: Fate[]): void {
   if (fates.includes("accepted")) {
     if (valora.firstSeen("billing/accepted", key)) valora.count(`billing/${kind}`, kind === "in" ? value : 1);
-  } else if (fates.includes("unknown")) {
-    valora.count("billing/unknown", 1);
+  } else if (fates.includes("unknown") && valora.firstSeen("billing/unknown", key)) {
+    // Another VU's post of the same key may still be accepted: teardown counts only keys never accepted.
+    valora.agree(`billing/unknown/${valora.count("billing/unknowns", 1) - 1}`, key);
   }
+}
+
+/** Events whose every post went unanswered (5xx, throttled, unreachable): whether Valora stored them is unknown. */
+function unknownEvents(): number {
+  let n = 0;
+  for (let i = 0; i < valora.count("billing/unknowns"); i++) {
+    if (!valora.seen("billing/accepted", valora.agree(`billing/unknown/${i}`, ""))) n++;
+  }
+  return n;
 }
 
 function distinct(d: BillingData): void {
@@ -531,7 +541,7 @@ function reconcile(d: BillingData): void {
   const inSum = valora.count("billing/in");
   const dups = valora.count("billing/dup");
   const outs = valora.count("billing/out");
-  const unknown = valora.count("billing/unknown");
+  const unknown = unknownEvents();
   const expected = inSum + dups * DUPLICATE_VALUE;
   note(
     `invoice ${String(inv.InvoiceNumber ?? inv.ID)}: quantity ${billed}, subtotal ${String(inv.SubtotalAmount)}¢; expected ${expected} ` +
