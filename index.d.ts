@@ -348,4 +348,20 @@ declare module "k6/x/valora" {
 
   /** The file's content as UTF-8 text, or null when there is no such file. */
   export function readFile(path: string): string | null;
+
+  // ---------------------------------------------------------------- usage ingest
+  // The ingest_echo invariant in one call: an answer of POST /api/usage must say back what was posted (customer_id,
+  // meter_code, value, idempotency_key trimmed, recorded_at as the same instant to the nanosecond) and carry an id
+  // that is a decimal string. Both answer shapes are read: Valora's bare event, and Railzway's {"data": {…}} (when
+  // the body has no id of its own). `sent` must be a JSON object with those five fields (a TypeError otherwise).
+
+  /**
+   * Checks the answer against what was sent and, when it echoes it, offers its id to the named set (as firstSeen).
+   * "echoed": it echoes what was sent and the id is new to the set; "repeated-id": it echoes it, but another
+   * answer already carried that id; "differs": it does not echo what was sent (nothing is offered to the set).
+   */
+  export function checkUsageEcho(answer: string, sent: string, idSet: string): "echoed" | "repeated-id" | "differs";
+
+  /** How the answer differs from what was sent, one entry per field; [] when it echoes it. */
+  export function usageEchoDifferences(answer: string, sent: string): string[];
 }

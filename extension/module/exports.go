@@ -123,6 +123,16 @@ var exportTable = []export{
 		{"mode", tsNumber, true, "permission bits such as 0o644"},
 	}, writeFile},
 	{"readFile", []param{{"path", tsString, false, "a file path"}}, readFile},
+	// usage ingest
+	{"checkUsageEcho", []param{
+		{"answer", tsString, false, "the body POST /api/usage answered"},
+		{"sent", tsString, false, "the body that was posted, as JSON"},
+		{"idSet", tsString, false, "the name of the set the id is offered to"},
+	}, checkUsageEcho},
+	{"usageEchoDifferences", []param{
+		{"answer", tsString, false, "the body POST /api/usage answered"},
+		{"sent", tsString, false, "the body that was posted, as JSON"},
+	}, usageEchoDifferences},
 }
 
 // exportIndex finds an export by name.

@@ -3,6 +3,7 @@ package module
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -10,6 +11,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+// usageSent is a body POST /api/usage is sent, as JavaScript.
+const usageSent = `'{"customer_id":"c","meter_code":"m","value":1,"idempotency_key":"k","recorded_at":"2026-01-01T00:00:00Z"}'`
 
 // validArgs is one valid call of every export, as JavaScript expressions, every optional argument given so
 // that each can be varied. The variables come from robustPrelude.
@@ -47,6 +51,9 @@ var validArgs = map[string][]string{
 	"ensureDir": {`dir + "/sub/dir"`},
 	"writeFile": {`dir + "/file.txt"`, `"content"`, `0o640`},
 	"readFile":  {`dir + "/file.txt"`},
+	"checkUsageEcho": {`'{"id":"1","customer_id":"c","meter_code":"m","value":1,"idempotency_key":"k","recorded_at":"2026-01-01T00:00:00Z"}'`,
+		usageSent, `"ids"`},
+	"usageEchoDifferences": {`'{}'`, usageSent},
 }
 
 // robustPrelude defines the variables validArgs uses. The database is a closed port on loopback: the calls
@@ -114,19 +121,25 @@ var expected = map[string]outcome{
 	"firstSeen value empty":                        returned,
 	"firstSeen value huge":                         returned,
 	"seen set huge":                                returned,
-	"seen value empty":                             returned,
-	"seen value huge":                              returned,
-	"setSize set huge":                             returned,
-	"agree key huge":                               returned,
-	"agree value empty":                            returned,
-	"agree value huge":                             returned,
-	"count name huge":                              returned,
-	"count delta empty":                            returned, // 0 reads
-	"barrier name huge":                            returned,
-	"writeFile content empty":                      returned,
-	"writeFile content empty ArrayBuffer":          returned,
-	"writeFile content huge":                       returned,
-	"writeFile mode empty":                         returned, // 0o000 is a mode
+	// Any answer is read: one that is not an event differs.
+	"checkUsageEcho answer empty":         returned,
+	"checkUsageEcho answer huge":          returned,
+	"checkUsageEcho idSet huge":           returned,
+	"usageEchoDifferences answer empty":   returned,
+	"usageEchoDifferences answer huge":    returned,
+	"seen value empty":                    returned,
+	"seen value huge":                     returned,
+	"setSize set huge":                    returned,
+	"agree key huge":                      returned,
+	"agree value empty":                   returned,
+	"agree value huge":                    returned,
+	"count name huge":                     returned,
+	"count delta empty":                   returned, // 0 reads
+	"barrier name huge":                   returned,
+	"writeFile content empty":             returned,
+	"writeFile content empty ArrayBuffer": returned,
+	"writeFile content huge":              returned,
+	"writeFile mode empty":                returned, // 0o000 is a mode
 	// The operating system refuses a 1 MiB path: an Error naming it.
 	"ensureDir path huge": failed,
 	"writeFile path huge": failed,
@@ -396,6 +409,11 @@ func checkShape(t *testing.T, d *dts, fn string, v sobek.Value, ts string) {
 			}
 		}
 	default:
+		if literals := strings.Split(ts, " | "); dtsLiteralRe.MatchString(literals[0]) {
+			assert.True(t, sobek.IsString(v) && slices.Contains(literals, strconv.Quote(v.String())),
+				"%s returns one of %s, got %v", fn, ts, v)
+			return
+		}
 		members, ok := d.ifaces[ts]
 		if !assert.True(t, ok, "%s returns %s, which the shape check does not know", fn, ts) {
 			return

@@ -48,6 +48,24 @@ const key = (name: string, what: "pass" | "fail" | "reason"): string => `valora-
 /** Invariants this VU has already tallied a pass for: one shared-state call per VU and invariant, not per check. */
 const passedHere = new Set<string>();
 
+/** A check's set and tags, built once per VU for each label (hot paths record one observation per response). */
+interface CheckOf {
+  set: Record<string, (ok: boolean) => boolean>;
+  tags: { invariant: string };
+}
+const checksOf = new Map<string, CheckOf>();
+const itself = (ok: boolean): boolean => ok;
+
+function checkOf(name: string, label: string): CheckOf {
+  const k = `${name}\n${label}`;
+  let c = checksOf.get(k);
+  if (c === undefined) {
+    c = { set: { [label]: itself }, tags: { invariant: name } };
+    checksOf.set(k, c);
+  }
+  return c;
+}
+
 /**
  * Records one observation of an invariant. `label` names what was checked and must be stable (k6 aggregates checks
  * by name); `explain` adds the specifics of a violation to the log.
@@ -55,7 +73,8 @@ const passedHere = new Set<string>();
 function holds(name: string, ok: boolean, label: string, explain?: () => string): boolean {
   // The self-test mutation (make test only): this invariant's checks can no longer fail.
   if (!ok && cfg.selftestDisabled.has(name)) ok = true;
-  check(null, { [label]: () => ok }, { invariant: name });
+  const c = checkOf(name, label);
+  check(ok, c.set, c.tags);
   if (ok) {
     if (!passedHere.has(name)) {
       passedHere.add(name);

@@ -9,15 +9,17 @@ import { excerpt, warnLimited } from "../framework/log";
 import type { Scenario, SetupData } from "../framework/scenario";
 import {
   accepted,
-  checkEcho,
+  checkEchoOffered,
   ingestPreflight,
   LOCK_REASON,
   limiter429s,
   limiterNotes,
   postUsage,
+  recordId,
   USAGE,
   usageInvariants,
   usagePayload,
+  usageRecord,
 } from "./usage";
 
 /** INGEST_VUS and INGEST_DURATION (the benchmarks run the same load). */
@@ -30,23 +32,28 @@ const { holds, names } = defineInvariants({
   ingest_unique_id: { description: "Every accepted usage event gets an id no other event got, across all VUs." },
 });
 
+const IDS = "ingest_load:ids";
+const UNIQUE = "an accepted event gets an id no other event got";
+const { idempotencyKey } = valora;
+
 /** One event with a fresh key; 429s are counted, not retried, so the limiter's pressure stays visible. */
 export function ingestLoadIteration(): void {
-  const sent = usagePayload(valora.idempotencyKey("k6-usage-load"), 1 + Math.floor(Math.random() * 1000));
-  const res = postUsage(JSON.stringify(sent));
+  const body = JSON.stringify(usagePayload(idempotencyKey("k6-usage-load"), 1 + Math.floor(Math.random() * 1000)));
+  const res = postUsage(body);
   if (res.status < 200 || res.status >= 300) {
     if (res.status !== 429)
       warnLimited("ingest-load-status", `POST /api/usage answered ${res.status}: ${excerpt(res.body)}`);
     return;
   }
   accepted.add(1);
-  const id = checkEcho(res, sent);
-  if (id === undefined) return;
+  // One call: the echo compared and, when it holds, the id offered to the set every VU offers to.
+  const verdict = checkEchoOffered(res, body, IDS);
+  if (verdict === "differs") return;
   holds(
     "ingest_unique_id",
-    valora.firstSeen("ingest_load:ids", id),
-    "an accepted event gets an id no other event got",
-    () => `id ${id} was already returned for another event`,
+    verdict === "echoed",
+    UNIQUE,
+    () => `id ${recordId(usageRecord(res))} was already returned for another event`,
   );
 }
 

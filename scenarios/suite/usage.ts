@@ -2,11 +2,13 @@
 // limiter that answered, a real client's retries, and the setup probe. The scenarios are ingest_load.ts,
 // ingest_idempotency.ts and ingest_burst.ts.
 import { sleep } from "k6";
+import http from "k6/http";
+import type { Params } from "k6/http";
 import { Counter } from "k6/metrics";
 import * as valora from "k6/x/valora";
 import { cfg, named } from "../framework/config";
 import {
-  api,
+  apiHeaders,
   bodyJson,
   errorEnvelope,
   expect2xxOr429,
@@ -14,6 +16,7 @@ import {
   isObject,
   retryAfterSeconds,
   unreachable,
+  url,
   type Response,
 } from "../framework/http";
 import { defineInvariants } from "../framework/invariants";
@@ -96,12 +99,31 @@ export function differences(rec: Record<string, unknown> | undefined, want: Usag
   return out;
 }
 
+const ECHOED = "an accepted event echoes what was sent";
+// Read once: every access through the module's namespace costs a lookup, and these run on every answer.
+const { checkUsageEcho, usageEchoDifferences } = valora;
+
 /** ingest_echo: an accepted event says back what was sent. */
 export function checkEcho(res: Response, sent: UsagePayload): string | undefined {
   const rec = usageRecord(res);
   const diff = differences(rec, sent);
-  holds("ingest_echo", diff.length === 0, "an accepted event echoes what was sent", () => diff.join("; "));
+  holds("ingest_echo", diff.length === 0, ECHOED, () => diff.join("; "));
   return diff.length === 0 ? recordId(rec) : undefined;
+}
+
+/** What one answer of an ingest under load showed (checkUsageEcho in index.d.ts). */
+export type EchoVerdict = ReturnType<typeof valora.checkUsageEcho>;
+
+/**
+ * ingest_echo on the hot path: one call into the extension parses the answer, compares it with `body` (the JSON
+ * that was posted), offers its id to `idSet` (as firstSeen) when it echoes it, and returns the verdict. The
+ * differences are only worked out for the log, when there are some.
+ */
+export function checkEchoOffered(res: Response, body: string, idSet: string): EchoVerdict {
+  const answer = typeof res.body === "string" ? res.body : "";
+  const verdict = checkUsageEcho(answer, body, idSet);
+  holds("ingest_echo", verdict !== "differs", ECHOED, () => usageEchoDifferences(answer, body).join("; "));
+  return verdict;
 }
 
 /** rate_limit_retry_after: a 429 tells the client when to come back. */
@@ -164,11 +186,26 @@ export interface RetryPolicy {
  */
 export const CLIENT_RETRY: RetryPolicy = { maxAttempts: 6, deadline: 10 };
 
+/** The request's URL, headers, name tag and 2xx-or-429 callback, by name tag: built once per VU. */
+const usageParams = new Map<string, Params>();
+let usageUrl = "";
+
+function paramsFor(name: string): Params {
+  let p = usageParams.get(name);
+  if (p === undefined) {
+    p = { headers: apiHeaders(), tags: { name }, responseCallback: expect2xxOr429 };
+    usageParams.set(name, p);
+    usageUrl = url("/api/usage");
+  }
+  return p;
+}
+
 /** Posts one event; on a 429 waits as told and retries within `policy`. Every answer is passed to `each`. */
 export function postUsage(body: string, policy?: RetryPolicy, each?: (res: Response) => void, name = USAGE): Response {
   const started = Date.now();
+  const params = paramsFor(name);
   for (let attempt = 1; ; attempt++) {
-    const res = api("POST", "/api/usage", body, { name, expect: expect2xxOr429 });
+    const res = http.post(usageUrl, body, params) as Response;
     each?.(res);
     checkRetryAfter(res);
     if (res.status !== 429 || !policy || attempt >= policy.maxAttempts) return res;
