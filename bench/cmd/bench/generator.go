@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"maps"
-	"strconv"
 	"time"
 )
 
@@ -23,6 +21,7 @@ type generatorPlan struct {
 
 var generatorPlans = map[string]generatorPlan{
 	"full":  {vus: 50, dur: 10 * time.Second, reps: 3},
+	"pair":  {vus: 20, dur: 6 * time.Second, reps: 1},
 	"quick": {vus: 4, dur: 2 * time.Second, reps: 1},
 }
 
@@ -51,14 +50,8 @@ func (h *harness) generator(ctx context.Context) (*reachResult, error) {
 	res := &reachResult{VUs: p.vus, Duration: p.dur, Reps: p.reps, Runs: map[string][]k6Result{}}
 	for rep := range p.reps {
 		for _, sc := range rotated(generatorScenarios, rep) {
-			r, err := withStandin(ctx, h, func(s *standin) (k6Result, error) {
-				// runK6 sizes ingest_load; the other scenarios read their own variables.
-				sized := *s
-				sized.env = maps.Clone(s.env)
-				sized.env[sc.vus] = strconv.Itoa(p.vus)
-				sized.env[sc.dur] = durationFlag(p.dur)
-				return runK6(ctx, h, &sized, sc.Script, p.vus, p.dur)
-			})
+			v := variant{Key: sc.Key, Label: sc.Key, Script: sc.Script, VUsVar: sc.vus, DurVar: sc.dur}
+			r, err := withStandin(ctx, h, func(s *standin) (k6Result, error) { return runK6(ctx, h, s, v, p.vus, p.dur) })
 			if err != nil {
 				return res, err
 			}

@@ -58,15 +58,27 @@ type plan struct {
 var plans = map[string]plan{
 	"full": {
 		mode: "full", poll: 250 * time.Millisecond,
-		overheadVUs: 20, overheadDur: 15 * time.Second, overheadReps: 5,
+		overheadVUs: 20, overheadDur: 12 * time.Second, overheadReps: 4,
 		microRounds: 15, microBatchMs: 200,
-		limitDur: 10 * time.Second, limitReps: 5,
-		wrkSettings: []wrkSetting{{1, 16}, {1, 64}, {2, 32}, {2, 128}},
-		limitVUs:    []int{10, 25, 50, 100},
-		memVUs:      []int{50, 200, 500}, memDur: 10 * time.Second, memReps: 3,
-		scaleVUs: []int{1, 10, 50, 100, 200}, scaleDur: 10 * time.Second, scaleReps: 3,
+		limitDur: 10 * time.Second, limitReps: 3,
+		wrkSettings: []wrkSetting{{1, 64}, {2, 128}},
+		limitVUs:    []int{25, 50, 100},
+		memVUs:      []int{20, 400}, memDur: 8 * time.Second, memReps: 3,
+		scaleVUs: []int{1, 10, 50, 200}, scaleDur: 10 * time.Second, scaleReps: 2,
 		goBenchtime: "500ms", goCount: 5,
 		coldBuild: true,
+	},
+	// Short paired runs while changing the code: the comparisons of the full run, fewer and shorter.
+	"pair": {
+		mode: "pair", poll: 250 * time.Millisecond,
+		overheadVUs: 20, overheadDur: 8 * time.Second, overheadReps: 3,
+		microRounds: 5, microBatchMs: 100,
+		limitDur: 5 * time.Second, limitReps: 2,
+		wrkSettings: []wrkSetting{{1, 64}},
+		limitVUs:    []int{25, 50},
+		memVUs:      []int{20, 400}, memDur: 6 * time.Second, memReps: 2,
+		scaleVUs: []int{1, 50}, scaleDur: 5 * time.Second, scaleReps: 1,
+		goBenchtime: "200ms", goCount: 2,
 	},
 	// Every measurement once or twice, for seconds: it proves the harness works end to end, not the figures.
 	"quick": {
@@ -85,19 +97,35 @@ var plans = map[string]plan{
 // variant is a script measured against the others.
 type variant struct {
 	Key, Label, Script string
+	// The variables that set its VUs and duration: INGEST_VUS and INGEST_DURATION when empty, none when
+	// VUsVar is "-" (a scenario that runs one VU once); DurVar "" with VUsVar set: a scenario that is not timed
+	// (each VU runs its iterations once).
+	VUsVar, DurVar string
+	// What else its run needs, made from the stand-in it runs against (a signed webhook, say).
+	Env func(s *standin) (map[string]string, error) `json:"-"`
+	// Accept: invariants whose violation is a known defect of Valora that the stand-in reproduces, passed as
+	// ACCEPT_VIOLATIONS. Their checks fail by design, so such a run is judged by its verdict (the exit status),
+	// which still fails on any other violation, instead of by its count of failed checks.
+	Accept string
 }
 
+// timed reports whether the variant runs for a duration (and so has a steady state).
+func (v variant) timed() bool { return v.VUsVar == "" || v.DurVar != "" }
+
+// fixedVUs reports whether the variant runs the VUs its script sets, whatever the harness asks.
+func (v variant) fixedVUs() bool { return v.VUsVar == "-" }
+
 var (
-	ours     = variant{"ours", "ingest_load (ours)", "dist/ingest_load.js"}
-	baseline = variant{"baseline", "baseline (original suite)", "bench/k6/baseline_ingest.js"}
-	swapped  = variant{"swapped", "baseline + valora key", "bench/k6/baseline_valora_key.js"}
-	request  = variant{"request", "ours: request only", "bench/dist/ingest_request.js"}
-	echo     = variant{"echo", "ours: request + echo check", "bench/dist/ingest_echo.js"}
-	bare     = variant{"bare", "bare k6 post", "bench/k6/bare_ingest.js"}
+	ours     = variant{"ours", "ingest_load (ours)", "dist/ingest_load.js", "", "", nil, ""}
+	baseline = variant{"baseline", "baseline (original suite)", "bench/k6/baseline_ingest.js", "", "", nil, ""}
+	swapped  = variant{"swapped", "baseline + valora key", "bench/k6/baseline_valora_key.js", "", "", nil, ""}
+	request  = variant{"request", "ours: request only", "bench/dist/ingest_request.js", "", "", nil, ""}
+	echo     = variant{"echo", "ours: request + echo check", "bench/dist/ingest_echo.js", "", "", nil, ""}
+	bare     = variant{"bare", "bare k6 post", "bench/k6/bare_ingest.js", "", "", nil, ""}
 )
 
 // sections, in the order they run and appear in the document.
-var sections = []string{"overhead", "sign", "ids", "limit", "memory", "scaling", "generator", "go", "build"}
+var sections = []string{"overhead", "scenarios", "sign", "ids", "limit", "memory", "scaling", "generator", "go", "build"}
 
 type harness struct {
 	plan       plan
@@ -110,7 +138,7 @@ type harness struct {
 }
 
 func main() {
-	mode := flag.String("mode", "quick", "quick (seconds, proves the harness works) or full (the published figures)")
+	mode := flag.String("mode", "quick", "quick (seconds, proves the harness works), pair (short paired runs while changing the code) or full (the published figures)")
 	out := flag.String("out", "", "write BENCHMARKS.md, scaling.png and results.json into this directory")
 	doc := flag.String("doc", "", "the results document (overrides -out)")
 	plot := flag.String("plot", "", "the scaling plot, PNG (overrides -out)")
@@ -122,7 +150,7 @@ func main() {
 
 	p, ok := plans[*mode]
 	if !ok {
-		fatalf("-mode must be quick or full, got %q", *mode)
+		fatalf("-mode must be quick, pair or full, got %q", *mode)
 	}
 	if *out != "" {
 		if *doc == "" {
@@ -195,6 +223,7 @@ func main() {
 		defer stop()
 		res = h.runAll(ctx, run)
 		res.Command = command
+		res.Failures = append(res.Failures, unfinished(res)...)
 	}
 
 	if err := writeResults(res, *doc, *plot, *raw, h); err != nil {
@@ -251,16 +280,17 @@ type results struct {
 	Machine  machine   `json:"machine"`
 	Versions []kv      `json:"versions"`
 
-	Overhead *overheadResult `json:"overhead,omitempty"`
-	Sign     *microResult    `json:"sign,omitempty"`
-	IDs      *microResult    `json:"ids,omitempty"`
-	Limit    *limitResult    `json:"limit,omitempty"`
-	Memory   *memoryResult   `json:"memory,omitempty"`
-	Scaling  *scalingResult  `json:"scaling,omitempty"`
-	Reach    *reachResult    `json:"generatorReach,omitempty"`
-	GoBench  []goBench       `json:"goBench,omitempty"`
-	GoCmd    string          `json:"goBenchCommand,omitempty"`
-	Build    *buildResult    `json:"build,omitempty"`
+	Overhead  *overheadResult  `json:"overhead,omitempty"`
+	Scenarios *scenariosResult `json:"scenarios,omitempty"`
+	Sign      *microResult     `json:"sign,omitempty"`
+	IDs       *microResult     `json:"ids,omitempty"`
+	Limit     *limitResult     `json:"limit,omitempty"`
+	Memory    *memoryResult    `json:"memory,omitempty"`
+	Scaling   *scalingResult   `json:"scaling,omitempty"`
+	Reach     *reachResult     `json:"generatorReach,omitempty"`
+	GoBench   []goBench        `json:"goBench,omitempty"`
+	GoCmd     string           `json:"goBenchCommand,omitempty"`
+	Build     *buildResult     `json:"build,omitempty"`
 
 	Failures []string `json:"failures,omitempty"`
 }
@@ -287,6 +317,7 @@ func (h *harness) runAll(ctx context.Context, run map[string]bool) *results {
 		h.log("%s: done in %s", name, time.Since(start).Round(time.Second))
 	}
 	step("overhead", func() (err error) { res.Overhead, err = h.overhead(ctx); return })
+	step("scenarios", func() (err error) { res.Scenarios, err = h.scenarios(ctx); return })
 	step("sign", func() error {
 		r, err := runMicro(ctx, h, "sign")
 		res.Sign = &r
@@ -318,7 +349,7 @@ func (h *harness) runAll(ctx context.Context, run map[string]bool) *results {
 
 // measure runs one script against a fresh stand-in.
 func (h *harness) measure(ctx context.Context, v variant, vus int, dur time.Duration) (k6Result, error) {
-	r, err := withStandin(ctx, h, func(s *standin) (k6Result, error) { return runK6(ctx, h, s, v.Script, vus, dur) })
+	r, err := withStandin(ctx, h, func(s *standin) (k6Result, error) { return runK6(ctx, h, s, v, vus, dur) })
 	if err == nil {
 		h.log("  %-26s %4d VUs: %8.0f it/s, %6.1f µs CPU/it, peak RSS %4d MiB, p95 %.2f ms",
 			v.Label, vus, r.Rate, r.CPUPerIter*1e6, r.Usage.MaxRSSKB>>10, r.P95ms)
@@ -401,7 +432,7 @@ func (h *harness) limit(ctx context.Context) (*limitResult, error) {
 			if err != nil {
 				return res, err
 			}
-			if v == bare {
+			if v.Key == bare.Key {
 				res.BareSweep = append(res.BareSweep, r)
 			} else {
 				res.OursSweep = append(res.OursSweep, r)
@@ -440,6 +471,17 @@ func (h *harness) limit(ctx context.Context) (*limitResult, error) {
 	return res, nil
 }
 
+// bundleSizes is the size of each variant's script: the code every one of its VUs compiles.
+func bundleSizes(root string, vs []variant) map[string]int64 {
+	out := map[string]int64{}
+	for _, v := range vs {
+		if fi, err := os.Stat(filepath.Join(root, v.Script)); err == nil {
+			out[v.Script] = fi.Size()
+		}
+	}
+	return out
+}
+
 func cmpFloat(a, b float64) int {
 	switch {
 	case a < b:
@@ -457,6 +499,7 @@ func cmpFloat(a, b float64) int {
 var memoryVariants = []variant{baseline, swapped, request, ours}
 
 type memoryResult struct {
+	Bundles  map[string]int64        `json:"bundles"` // bytes of each script, by path
 	VUs      []int                   `json:"vus"`
 	Duration time.Duration           `json:"duration"`
 	Reps     int                     `json:"reps"`
@@ -465,7 +508,8 @@ type memoryResult struct {
 
 func (h *harness) memory(ctx context.Context) (*memoryResult, error) {
 	p := h.plan
-	res := &memoryResult{VUs: p.memVUs, Duration: p.memDur, Reps: p.memReps, Runs: map[string][][]k6Result{}}
+	res := &memoryResult{VUs: p.memVUs, Duration: p.memDur, Reps: p.memReps, Runs: map[string][][]k6Result{},
+		Bundles: bundleSizes(h.root, memoryVariants)}
 	vs := memoryVariants
 	for rep := range p.memReps {
 		for _, v := range vs {

@@ -37,7 +37,9 @@ func startStandin(bin, tmp string) (*standin, error) {
 	envFile := filepath.Join(tmp, fmt.Sprintf("standin-%d.env", port))
 	os.Remove(envFile)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	cmd := exec.Command(bin, "-addr", addr, "-env-file", envFile, "-quiet")
+	// A rollup tick a second, not Valora's minute: webhook_idempotency waits for the tick that applies its
+	// events, and a run should measure the load generator, not that wait. The ingest route never waits for it.
+	cmd := exec.Command(bin, "-addr", addr, "-env-file", envFile, "-quiet", "-rollup-interval", "1s")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
