@@ -7,6 +7,7 @@ package usageecho
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -16,34 +17,40 @@ import (
 
 // Sent is what a client posted: the fields the answer must say back.
 type Sent struct {
-	CustomerID     string  `json:"customer_id"`
-	MeterCode      string  `json:"meter_code"`
-	Value          float64 `json:"value"`
-	RecordedAt     string  `json:"recorded_at"`
-	IdempotencyKey string  `json:"idempotency_key"`
+	CustomerID, MeterCode string
+	Value                 float64
+	RecordedAt            string
+	IdempotencyKey        string
 }
 
 // ParseSent reads the request body that was posted. Every field must be there: a body without one was not an
 // event the echo can be checked against.
 func ParseSent(body string) (Sent, error) {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(body), &raw); err != nil {
-		return Sent{}, fmt.Errorf("the body sent is not a JSON object: %w", err)
+	var raw [5]string // the fields' JSON, in the order of names
+	names := [5]string{"customer_id", "meter_code", "value", "recorded_at", "idempotency_key"}
+	if !json.Valid([]byte(body)) || !members(body, func(k, v string) {
+		for i, n := range names {
+			if k == n {
+				raw[i] = v
+			}
+		}
+	}) {
+		return Sent{}, errors.New("the body sent is not a JSON object")
 	}
 	var s Sent
-	for _, f := range []struct {
-		name string
-		into any
-	}{
-		{"customer_id", &s.CustomerID}, {"meter_code", &s.MeterCode}, {"value", &s.Value},
-		{"recorded_at", &s.RecordedAt}, {"idempotency_key", &s.IdempotencyKey},
-	} {
-		v, ok := raw[f.name]
-		if !ok {
-			return Sent{}, fmt.Errorf("the body sent has no %q", f.name)
+	for i, into := range []*string{&s.CustomerID, &s.MeterCode, nil, &s.RecordedAt, &s.IdempotencyKey} {
+		if raw[i] == "" {
+			return Sent{}, fmt.Errorf("the body sent has no %q", names[i])
 		}
-		if err := json.Unmarshal(v, f.into); err != nil {
-			return Sent{}, fmt.Errorf("the body sent: %q: %w", f.name, err)
+		ok, kind := true, "string"
+		if into == nil {
+			s.Value, ok = numberOf(raw[i])
+			kind = "number"
+		} else {
+			*into, ok = unquoted(raw[i])
+		}
+		if !ok {
+			return Sent{}, fmt.Errorf("the body sent: %q is %s, not a %s", names[i], raw[i], kind)
 		}
 	}
 	return s, nil
@@ -64,48 +71,63 @@ func Differences(answer string, sent *Sent) []string {
 	return diffs
 }
 
-// record is the event in an answer, by exact key (JSON.parse is case-sensitive; encoding/json's struct
-// matching is not, so a map is read).
-type record map[string]json.RawMessage
+// record is the members of an event that are checked, as raw JSON ("" when absent), by exact key: JSON.parse
+// is case-sensitive, and of duplicate keys the last one counts, as there.
+type record struct {
+	id, ID, customerID, meterCode, value, idempotencyKey, recordedAt, data string
+}
+
+func readRecord(s string) (record, bool) {
+	var r record
+	ok := members(s, func(k, v string) {
+		switch k {
+		case "id":
+			r.id = v
+		case "ID":
+			r.ID = v
+		case "customer_id":
+			r.customerID = v
+		case "meter_code":
+			r.meterCode = v
+		case "value":
+			r.value = v
+		case "idempotency_key":
+			r.idempotencyKey = v
+		case "recorded_at":
+			r.recordedAt = v
+		case "data":
+			r.data = v
+		}
+	})
+	return r, ok
+}
 
 // eventOf finds the event: the body itself, or its "data" object when the body has no id of its own.
 func eventOf(answer string) (record, bool) {
-	var body record
-	if json.Unmarshal([]byte(answer), &body) != nil || body == nil {
-		return nil, false // not an object (an array, a string, null), or not JSON
+	if !json.Valid([]byte(answer)) {
+		return record{}, false
 	}
-	if d, ok := body["data"]; ok && !has(body, "id") && !has(body, "ID") {
-		var data record
-		if json.Unmarshal(d, &data) == nil && data != nil {
+	body, ok := readRecord(answer)
+	if !ok {
+		return record{}, false // not an object (an array, a string, null)
+	}
+	if body.data != "" && body.id == "" && body.ID == "" {
+		if data, ok := readRecord(body.data); ok {
 			return data, true
 		}
 	}
 	return body, true
 }
 
-func has(r record, key string) bool { _, ok := r[key]; return ok }
-
 // nullish is a missing key or a JSON null: what JavaScript's ?? passes over.
-func nullish(v json.RawMessage) bool { return v == nil || string(v) == "null" }
+func nullish(raw string) bool { return raw == "" || raw == "null" }
 
 // shown is a field as the message prints it: its JSON, or undefined when absent.
-func shown(v json.RawMessage) string {
-	if v == nil {
+func shown(raw string) string {
+	if raw == "" {
 		return "undefined"
 	}
-	return string(v)
-}
-
-// str is a JSON string's value; false for anything else.
-func str(v json.RawMessage) (string, bool) {
-	if len(v) == 0 || v[0] != '"' {
-		return "", false
-	}
-	var s string
-	if json.Unmarshal(v, &s) != nil {
-		return "", false
-	}
-	return s, true
+	return raw
 }
 
 func compare(answer string, want *Sent, collect bool) (string, []string, bool) {
@@ -124,29 +146,29 @@ func compare(answer string, want *Sent, collect bool) (string, []string, bool) {
 			diffs = append(diffs, fmt.Sprintf(format, args...))
 		}
 	}
-	rawID := rec["id"]
+	rawID := rec.id
 	if nullish(rawID) {
-		rawID = rec["ID"]
+		rawID = rec.ID
 	}
-	id, isStr := str(rawID)
+	id, isStr := unquoted(rawID)
 	if !isStr || !decimal(id) {
 		differ("id %s is not a decimal string", shown(rawID))
 	}
-	if s, ok := str(rec["customer_id"]); !ok || s != want.CustomerID {
-		differ("customer_id %s ≠ %q", shown(rec["customer_id"]), want.CustomerID)
+	if s, ok := unquoted(rec.customerID); !ok || s != want.CustomerID {
+		differ("customer_id %s ≠ %q", shown(rec.customerID), want.CustomerID)
 	}
-	if s, ok := str(rec["meter_code"]); !ok || s != want.MeterCode {
-		differ("meter_code %s ≠ %q", shown(rec["meter_code"]), want.MeterCode)
+	if s, ok := unquoted(rec.meterCode); !ok || s != want.MeterCode {
+		differ("meter_code %s ≠ %q", shown(rec.meterCode), want.MeterCode)
 	}
-	if v, ok := number(rec["value"]); !ok || v != want.Value {
-		differ("value %s ≠ %s", shown(rec["value"]), jsNumber(want.Value))
+	if v, ok := numberOf(rec.value); !ok || v != want.Value {
+		differ("value %s ≠ %s", shown(rec.value), jsNumber(want.Value))
 	}
 	key := jsTrim(want.IdempotencyKey)
-	if s, ok := str(rec["idempotency_key"]); !ok || s != key {
-		differ("idempotency_key %s ≠ %q", shown(rec["idempotency_key"]), key)
+	if s, ok := unquoted(rec.idempotencyKey); !ok || s != key {
+		differ("idempotency_key %s ≠ %q", shown(rec.idempotencyKey), key)
 	}
-	if s, ok := str(rec["recorded_at"]); !ok || !SameInstant(s, want.RecordedAt) {
-		differ("recorded_at %s is not the instant %s", shown(rec["recorded_at"]), want.RecordedAt)
+	if s, ok := unquoted(rec.recordedAt); !ok || !SameInstant(s, want.RecordedAt) {
+		differ("recorded_at %s is not the instant %s", shown(rec.recordedAt), want.RecordedAt)
 	}
 	if bad {
 		return "", diffs, false
@@ -164,19 +186,6 @@ func decimal(s string) bool {
 		}
 	}
 	return true
-}
-
-// number is a JSON number's value as JavaScript reads it; false for anything else.
-func number(v json.RawMessage) (float64, bool) {
-	if len(v) == 0 || !(v[0] == '-' || (v[0] >= '0' && v[0] <= '9')) {
-		return 0, false
-	}
-	var f float64
-	if err := json.Unmarshal(v, &f); err != nil {
-		// Beyond float64: JSON.parse reads ±Infinity, which equals no value sent.
-		return math.Inf(1), true
-	}
-	return f, true
 }
 
 func jsNumber(f float64) string {

@@ -32,7 +32,7 @@ func echo(replace ...string) string {
 		}
 	}
 	var parts []string
-	for _, k := range []string{"id", "ID", "customer_id", "meter_code", "value", "idempotency_key", "recorded_at"} {
+	for _, k := range []string{"id", "ID", "customer_id", "meter_code", "value", "idempotency_key", "recorded_at", "created_at"} {
 		if v, ok := fields[k]; ok {
 			parts = append(parts, `"`+k+`":`+v)
 		}

@@ -127,10 +127,15 @@ export function plan<D extends SetupData>(s: Scenario<D>): Plan<D> {
       refuseUnsoundFlags();
       return s.setup();
     },
-    run(d: D): void {
-      // k6's --vus/--iterations/--duration replace the scenarios with one named "default": it runs the first.
-      (execOf[exec.scenario.name] ?? first!)(d);
-    },
+    // With one scenario there is nothing to look up: reading exec.scenario builds an object on every access, and
+    // this runs on every iteration. k6's --vus/--iterations/--duration replace the scenarios with one named
+    // "default": it runs the first.
+    run:
+      Object.keys(execOf).length === 1
+        ? first!
+        : (d: D): void => {
+            (execOf[exec.scenario.name] ?? first!)(d);
+          },
     teardown(d: D): void {
       if (d && s.teardown) s.teardown(d);
       finish(s.invariants, d, s.unestablished?.() ?? []);
