@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -69,6 +70,18 @@ func pollIterations(client *http.Client, url string) (int64, error) {
 // runK6 runs script with INGEST_VUS and INGEST_DURATION against s, thresholds off, and samples iterations
 // (k6's REST API) and the CPU of k6 and of the stand-in (/proc) every h.plan.poll.
 func runK6(ctx context.Context, h *harness, s *standin, v variant, vus int, dur time.Duration) (k6Result, error) {
+	// The API port is free when picked, but another process on the machine may bind it before k6 does: then the
+	// run is started again on another port (k6 exits at start, before any iteration).
+	for attempt := 1; ; attempt++ {
+		res, err := runK6Once(ctx, h, s, v, vus, dur)
+		if err == nil || attempt == 3 || !strings.Contains(err.Error(), "address already in use") {
+			return res, err
+		}
+		h.log("  %s: k6's API port was taken by another process; again", v.Script)
+	}
+}
+
+func runK6Once(ctx context.Context, h *harness, s *standin, v variant, vus int, dur time.Duration) (k6Result, error) {
 	script := v.Script
 	res := k6Result{Script: script, VUs: vus, Duration: dur}
 	apiPort, err := freePort(apiPortLo, apiPortHi)

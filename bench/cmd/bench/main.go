@@ -293,6 +293,8 @@ type results struct {
 	Build     *buildResult     `json:"build,omitempty"`
 
 	Failures []string `json:"failures,omitempty"`
+	// Notes on how the figures were put together, when not by one invocation (a section measured again).
+	Notes []string `json:"notes,omitempty"`
 }
 
 func (h *harness) runAll(ctx context.Context, run map[string]bool) *results {
