@@ -45,17 +45,25 @@ func (ks *apiKeyStore) add(k *apiKey) {
 
 // lookup returns the org of an active, unexpired key with this plaintext.
 func (ks *apiKeyStore) lookup(plaintext string, now time.Time) (valoraid.ID, bool) {
+	k := ks.find(plaintext, now)
+	if k == nil {
+		return 0, false
+	}
+	return k.OrgID, true
+}
+
+// find returns the active, unexpired key with this plaintext, or nil. Keys are replaced, never mutated, so the
+// key returned can be read without the lock.
+func (ks *apiKeyStore) find(plaintext string, now time.Time) *apiKey {
 	var buf [128]byte // keys are 89 bytes: hash them without a heap copy
 	h := sha256.Sum256(append(buf[:0], plaintext...))
 	ks.mu.RLock()
 	k := ks.byHash[h]
-	var orgID valoraid.ID
-	ok := k != nil && k.Active && (k.ExpiresAt == nil || k.ExpiresAt.After(now))
-	if ok {
-		orgID = k.OrgID
-	}
 	ks.mu.RUnlock()
-	return orgID, ok
+	if k == nil || !k.Active || (k.ExpiresAt != nil && !k.ExpiresAt.After(now)) {
+		return nil
+	}
+	return k
 }
 
 // knownScopes is Valora's scope list (internal/auth/scope).
@@ -76,7 +84,7 @@ var knownScopes = []string{
 
 // normalizeScopes lowercases, turns '.' into ':' and removes blanks and duplicates; a scope must be known or a
 // wildcard.
-func normalizeScopes(in []string) ([]string, bool) {
+func normalizeScopes(in, known []string) ([]string, bool) {
 	out := []string{}
 	seen := map[string]bool{}
 	for _, raw := range in {
@@ -88,7 +96,7 @@ func normalizeScopes(in []string) ([]string, bool) {
 		out = append(out, v)
 	}
 	for _, v := range out {
-		if !strings.HasSuffix(v, ":*") && !slices.Contains(knownScopes, v) {
+		if !strings.HasSuffix(v, ":*") && !slices.Contains(known, v) {
 			return nil, false
 		}
 	}
@@ -126,7 +134,7 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, rc reqCtx)
 		writeError(w, errInvalid("invalid_name"))
 		return
 	}
-	scopes, ok := normalizeScopes(req.Scopes)
+	scopes, ok := normalizeScopes(req.Scopes, s.scopesOf())
 	if !ok {
 		writeError(w, errInvalid("invalid_scope"))
 		return
@@ -167,7 +175,7 @@ func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request, rc reqCtx) 
 }
 
 func (s *Server) listAPIKeyScopes(w http.ResponseWriter, r *http.Request, rc reqCtx) {
-	writeJSON(w, http.StatusOK, knownScopes)
+	writeJSON(w, http.StatusOK, s.scopesOf())
 }
 
 // revokeAPIKey is POST /admin/api-keys/:key_id/revoke (OWNER only): inactive and expired now, 204.

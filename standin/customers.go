@@ -235,35 +235,52 @@ func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request, rc reqCtx
 	if s.faults.has(FaultPageOrder) {
 		slices.Reverse(rows) // the page's own rows, oldest first; the token above still points at the oldest
 	}
-	writeCustomerPage(w, rows, token, hasMore, s.faults.has(FaultPageShape))
+	writeCustomerPage(w, rows, token, hasMore, s.faults.has(FaultPageShape), s.fl.pageInfo)
 }
 
-// writeCustomerPage writes {"data":{next_page_token, previous_page_token, has_more, customers}} from the rows'
+// writeCustomerPage writes Valora's {"data":{next_page_token, previous_page_token, has_more, customers}}, or with
+// pageInfo Railzway's {"data":[…],"page_info":{next_page_token, previous_page_token, has_more}}, from the rows'
 // pre-rendered JSON. hasMoreString is FaultPageShape: has_more as the JSON string "true" or "false".
-func writeCustomerPage(w http.ResponseWriter, rows []*customer, token string, hasMore, hasMoreString bool) {
+func writeCustomerPage(w http.ResponseWriter, rows []*customer, token string, hasMore, hasMoreString, pageInfo bool) {
 	size := 128 + len(token)
 	for _, c := range rows {
 		size += len(c.json) + 1
 	}
 	b := make([]byte, 0, size)
-	b = append(b, `{"data":{"next_page_token":"`...)
-	b = append(b, token...) // base64: nothing to escape
-	b = append(b, `","previous_page_token":"","has_more":`...)
-	if hasMoreString {
-		b = append(b, '"')
-		b = strconv.AppendBool(b, hasMore)
-		b = append(b, '"')
-	} else {
-		b = strconv.AppendBool(b, hasMore)
-	}
-	b = append(b, `,"customers":[`...)
-	for i, c := range rows {
-		if i > 0 {
-			b = append(b, ',')
+	appendInfo := func(b []byte) []byte {
+		b = append(b, `"next_page_token":"`...)
+		b = append(b, token...) // base64: nothing to escape
+		b = append(b, `","previous_page_token":"","has_more":`...)
+		if hasMoreString {
+			b = append(b, '"')
+			b = strconv.AppendBool(b, hasMore)
+			return append(b, '"')
 		}
-		b = append(b, c.json...)
+		return strconv.AppendBool(b, hasMore)
 	}
-	b = append(b, "]}}"...)
+	appendRows := func(b []byte) []byte {
+		b = append(b, '[')
+		for i, c := range rows {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, c.json...)
+		}
+		return append(b, ']')
+	}
+	if pageInfo {
+		b = append(b, `{"data":`...)
+		b = appendRows(b)
+		b = append(b, `,"page_info":{`...)
+		b = appendInfo(b)
+		b = append(b, "}}"...)
+	} else {
+		b = append(b, `{"data":{`...)
+		b = appendInfo(b)
+		b = append(b, `,"customers":`...)
+		b = appendRows(b)
+		b = append(b, "}}"...)
+	}
 	writeRaw(w, http.StatusOK, b)
 }
 

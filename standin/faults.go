@@ -45,45 +45,62 @@ const (
 	FaultRatingAmount            Fault = "rating-amount"             // rating rounds a line's amount as floor(qty × unit − 0.5) instead of floor(qty × unit + 0.5): a whole amount comes out a cent short
 	FaultSlow                    Fault = "slow"                      // every response is delayed (Config.SlowDelay, default 600ms: past every latency threshold of the suite: 200/300/500 ms p95)
 	FaultErrors5xx               Fault = "errors-5xx"                // every N-th request, N = round(1/Config.ErrorRate) (default every 10th), fails with 500 + internal_error envelope
+	FaultRailzwayIngestScope     Fault = "railzway-ingest-scope"     // (Railzway only) the scope table of an unmodified Railzway 4ff8772: POST /api/usage requires a scope no key can hold, so every key gets 403 forbidden
 )
 
-// FaultInfo documents a fault: its name and the invariant it breaks, as one sentence saying what must hold.
+// FaultInfo documents a fault: its name, the invariant it breaks, as one sentence saying what must hold, and the
+// flavours it applies to (nil: both).
 type FaultInfo struct {
 	Name      Fault
 	Invariant string
+	Flavors   []Flavor
+}
+
+// AppliesTo reports whether the fault means something in a stand-in of that flavour.
+func (f FaultInfo) AppliesTo(fl Flavor) bool {
+	if len(f.Flavors) == 0 {
+		return true
+	}
+	for _, x := range f.Flavors {
+		if x == fl {
+			return true
+		}
+	}
+	return false
 }
 
 var faultTable = []FaultInfo{
-	{FaultIngestDuplicate, "A usage event retried or sent concurrently with the same idempotency key is recorded once and every answer carries the same id."},
-	{FaultIngestSharedID, "Distinct usage events (distinct idempotency keys) get distinct record ids."},
-	{FaultIngestEcho, "Every accepted usage event's answer says back what was sent: customer, meter, value, idempotency key and recorded_at."},
-	{FaultLimiterStrict, "Ingest at the suite's rates is not throttled: 429s stay below the allowed rate and identical concurrent posts all succeed."},
-	{FaultLimiterNoRetryAfter, "Every 429 from the usage limiter carries Retry-After, so a client knows when to come back."},
-	{FaultWebhookReplay, "A payment webhook delivered several times (in sequence or concurrently) changes the customer's balance exactly once."},
-	{FaultWebhookUnsigned, "A webhook whose signature is missing or wrong is refused with 400 invalid_signature and changes nothing."},
-	{FaultWebhookDuplicateRefused, "A payment webhook delivered again, in sequence or concurrently with its first delivery, is answered 200 like the first."},
-	{FaultAPIKeyAny, "/api refuses a missing, malformed or unknown API key with 401."},
-	{FaultOrgHeader, "/api takes the org from the API key only: a request carrying X-Org-Id, org_id or orgId is refused with 401."},
-	{FaultSessionSkip, "/admin without a valid _sid cookie answers 302 to /login, never data."},
-	{FaultDashboardShape, "The billing dashboard has the documented shape: payment_status is due, credit or settled, and a cycle's period is YYYY-MM."},
-	{FaultPageRepeat, "Cursor pagination returns every customer exactly once: no row appears on two pages."},
-	{FaultPageDrop, "Cursor pagination returns every customer exactly once: walking the pages sees as many rows as one big page."},
-	{FaultPageShape, "Every customer list page has the documented shape: has_more is a JSON boolean."},
-	{FaultPageOrder, "Customer list pages hold their rows in created_at DESC, id DESC order, within and across pages."},
-	{FaultPageTokenStuck, "Every next_page_token that comes with has_more is new, so following the tokens reaches the last page."},
-	{FaultProviderConfigIgnored, "A payment provider config posted to /admin/payment-providers is stored: a webhook signed with its new secret is accepted."},
-	{FaultActivationIgnored, "An activated subscription is ACTIVE: usage for its customer is accepted."},
-	{FaultTenantRead, "An org's API key never reads another org's data: another org's customer, subscription, meter or invoice id is 404, and no list shows another org's rows."},
-	{FaultTenantUsage, "An org's API key cannot write usage into another org: a usage event for another org's customer is refused and recorded nowhere."},
-	{FaultTenantOrgSwitch, "An /admin session sending X-Org-Id of an org its user is not a member of gets 403, and its active org does not change."},
-	{FaultTenantWebhook, "A payment webhook never changes the balance another org's dashboard shows: an event signed with one org's secret moves only that org's balances."},
-	{FaultRoleIgnored, "A role below a route's requirement is refused: a MEMBER gets 403 on the billing dashboard and the other OWNER/ADMIN/FINOPS routes."},
-	{FaultRatingDouble, "A usage event retried, posted concurrently or sent with a whitespace-padded key is billed once: the invoiced quantity counts each stored event once."},
-	{FaultInvoiceTwice, "A closed billing cycle gets exactly one invoice."},
-	{FaultRatingWindow, "A billing cycle's invoice counts only the usage recorded inside its [period_start, period_end) window."},
-	{FaultRatingAmount, "An invoice line's amount is its quantity × the unit price, rounded half up, and the subtotal is the sum of the lines."},
-	{FaultSlow, "Responses stay within the suite's latency budgets (p95 200 ms auth, 300 ms ingest, 500 ms dashboard)."},
-	{FaultErrors5xx, "The server does not fail requests with 5xx under normal load."},
+	{Name: FaultIngestDuplicate, Invariant: "A usage event retried or sent concurrently with the same idempotency key is recorded once and every answer carries the same id."},
+	{Name: FaultIngestSharedID, Invariant: "Distinct usage events (distinct idempotency keys) get distinct record ids."},
+	{Name: FaultIngestEcho, Invariant: "Every accepted usage event's answer says back what was sent: customer, meter, value, idempotency key and recorded_at."},
+	{Name: FaultLimiterStrict, Invariant: "Ingest at the suite's rates is not throttled: 429s stay below the allowed rate and identical concurrent posts all succeed."},
+	{Name: FaultLimiterNoRetryAfter, Invariant: "Every 429 from the usage limiter carries Retry-After, so a client knows when to come back."},
+	{Name: FaultWebhookReplay, Invariant: "A payment webhook delivered several times (in sequence or concurrently) changes the customer's balance exactly once."},
+	{Name: FaultWebhookUnsigned, Invariant: "A webhook whose signature is missing or wrong is refused with 400 invalid_signature and changes nothing."},
+	{Name: FaultWebhookDuplicateRefused, Invariant: "A payment webhook delivered again, in sequence or concurrently with its first delivery, is answered 200 like the first."},
+	{Name: FaultAPIKeyAny, Invariant: "/api refuses a missing, malformed or unknown API key with 401."},
+	{Name: FaultOrgHeader, Invariant: "/api takes the org from the API key only: a request carrying X-Org-Id, org_id or orgId is refused with 401."},
+	{Name: FaultSessionSkip, Invariant: "/admin without a valid _sid cookie answers 302 to /login, never data."},
+	{Name: FaultDashboardShape, Invariant: "The billing dashboard has the documented shape: payment_status is due, credit or settled, and a cycle's period is YYYY-MM."},
+	{Name: FaultPageRepeat, Invariant: "Cursor pagination returns every customer exactly once: no row appears on two pages."},
+	{Name: FaultPageDrop, Invariant: "Cursor pagination returns every customer exactly once: walking the pages sees as many rows as one big page."},
+	{Name: FaultPageShape, Invariant: "Every customer list page has the documented shape: has_more is a JSON boolean."},
+	{Name: FaultPageOrder, Invariant: "Customer list pages hold their rows in created_at DESC, id DESC order, within and across pages."},
+	{Name: FaultPageTokenStuck, Invariant: "Every next_page_token that comes with has_more is new, so following the tokens reaches the last page."},
+	{Name: FaultProviderConfigIgnored, Invariant: "A payment provider config posted to /admin/payment-providers is stored: a webhook signed with its new secret is accepted.", Flavors: []Flavor{FlavorValora}}, // Railzway does not route it
+	{Name: FaultActivationIgnored, Invariant: "An activated subscription is ACTIVE: usage for its customer is accepted."},
+	{Name: FaultTenantRead, Invariant: "An org's API key never reads another org's data: another org's customer, subscription, meter or invoice id is 404, and no list shows another org's rows."},
+	{Name: FaultTenantUsage, Invariant: "An org's API key cannot write usage into another org: a usage event for another org's customer is refused and recorded nowhere."},
+	{Name: FaultTenantOrgSwitch, Invariant: "An /admin session sending X-Org-Id of an org its user is not a member of gets 403, and its active org does not change."},
+	{Name: FaultTenantWebhook, Invariant: "A payment webhook never changes the balance another org's dashboard shows: an event signed with one org's secret moves only that org's balances."},
+	{Name: FaultRoleIgnored, Invariant: "A role below a route's requirement is refused: a MEMBER gets 403 on the billing dashboard and the other OWNER/ADMIN/FINOPS routes."},
+	{Name: FaultRatingDouble, Invariant: "A usage event retried, posted concurrently or sent with a whitespace-padded key is billed once: the invoiced quantity counts each stored event once."},
+	{Name: FaultInvoiceTwice, Invariant: "A closed billing cycle gets exactly one invoice."},
+	{Name: FaultRatingWindow, Invariant: "A billing cycle's invoice counts only the usage recorded inside its [period_start, period_end) window."},
+	{Name: FaultRatingAmount, Invariant: "An invoice line's amount is its quantity × the unit price, rounded half up, and the subtotal is the sum of the lines."},
+	{Name: FaultSlow, Invariant: "Responses stay within the suite's latency budgets (p95 200 ms auth, 300 ms ingest, 500 ms dashboard)."},
+	{Name: FaultErrors5xx, Invariant: "The server does not fail requests with 5xx under normal load."},
+	{Name: FaultRailzwayIngestScope, Invariant: "A key holding the usage:ingest scope can ingest usage (Railzway 4ff8772 maps no scope to it: its one-line scope-table fix makes this hold).", Flavors: []Flavor{FlavorRailzway}},
 }
 
 // Faults lists every fault, in a stable order.

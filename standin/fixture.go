@@ -187,13 +187,18 @@ func (s *Server) buildFixture() error {
 	f.OrgID, f.OwnerUserID = mainOrg.ID.String(), owner.ID.String()
 	f.OtherOrgID, f.OtherOwnerEmail = otherOrg.ID.String(), otherOwner.Email
 
-	// API keys.
-	mainKey, plain, err := s.mintAPIKey(mainOrg.ID, "k6", []string{"usage:ingest"}, next(), rnd, clock.t)
+	// API keys. Railzway checks a scope on every /api route: its fixture keys hold them all, as a key created with
+	// every scope GET /admin/api-keys/scopes lists.
+	scopes := []string{"usage:ingest"}
+	if s.fl.scopes {
+		scopes = s.scopesOf()
+	}
+	mainKey, plain, err := s.mintAPIKey(mainOrg.ID, "k6", scopes, next(), rnd, clock.t)
 	if err != nil {
 		return err
 	}
 	f.APIKey, f.APIKeyID = plain, mainKey.KeyID
-	if _, f.OtherAPIKey, err = s.mintAPIKey(otherOrg.ID, "other", []string{"usage:ingest"}, next(), rnd, clock.t); err != nil {
+	if _, f.OtherAPIKey, err = s.mintAPIKey(otherOrg.ID, "other", scopes, next(), rnd, clock.t); err != nil {
 		return err
 	}
 
@@ -311,6 +316,15 @@ func (s *Server) seedBilling(orgID valoraid.ID, name, email string, next func() 
 	st.priceCodes[orgCode{orgID, pr.Code}] = struct{}{}
 	st.priceAmounts[a.ID] = a
 	st.insertCustomer(c)
+	if s.fl.entitlements {
+		// Railzway: the product's metered feature on the meter, attached before activation.
+		ft := &feature{ID: next(), OrgID: orgID, Code: "api_calls", Name: "API calls", FeatureType: "metered", MeterID: m.ID,
+			Active: true, CreatedAt: t, UpdatedAt: t}
+		st.features[ft.ID] = ft
+		st.featureCodes[orgCode{orgID, ft.Code}] = struct{}{}
+		st.productFeatures[p.ID] = []valoraid.ID{ft.ID}
+		sub.EntitledMeters = []valoraid.ID{m.ID}
+	}
 	st.subscriptions[sub.ID] = sub
 	st.activeSub[orgCustomer{orgID, c.ID}] = sub.ID
 

@@ -97,7 +97,7 @@ func (s *Server) listMeters(w http.ResponseWriter, r *http.Request, rc reqCtx) {
 	}
 	s.st.mu.RUnlock()
 	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
-	writeJSON(w, http.StatusOK, map[string]any{"data": out})
+	s.writeList(w, out)
 }
 
 // getMeter is GET /api/meters/:id and /admin/meters/:id: 400 invalid_id for an id that does not parse, 404

@@ -36,24 +36,32 @@ func (s *Server) buildRoutes() router {
 	rt.handle(get, "/auth/invites/:id", s.getInvite)
 	rt.handle(post, "/auth/invites/:id/complete", s.completeInvite)
 
-	// api: every route but the webhook behind APIKeyRequired
-	key := s.withAPIKey
-	rt.handle(post, "/api/usage", key(s.withCapacity(s.withUsageLimiter(s.ingestUsage))))
-	rt.handle(get, "/api/customers", key(s.listCustomers))
-	rt.handle(post, "/api/customers", key(s.createCustomer))
-	rt.handle(get, "/api/customers/:id", key(s.getCustomer))
-	rt.handle(get, "/api/meters", key(s.listMeters))
-	rt.handle(post, "/api/meters", key(s.createMeter))
-	rt.handle(get, "/api/meters/:id", key(s.getMeter))
-	rt.handle(post, "/api/products", key(s.createProduct))
-	rt.handle(post, "/api/prices", key(s.createPrice))
-	rt.handle(post, "/api/price_amounts", key(s.createPriceAmount))
-	rt.handle(post, "/api/subscriptions", key(s.createSubscription))
-	rt.handle(get, "/api/subscriptions", key(s.listSubscriptions))
-	rt.handle(get, "/api/subscriptions/:id", key(s.getSubscription))
-	rt.handle(post, "/api/subscriptions/:id/activate", key(s.activateSubscription))
-	rt.handle(get, "/api/invoices", key(s.listInvoices))
-	rt.handle(get, "/api/invoices/:id", key(s.getInvoice))
+	// api: every route but the webhook behind APIKeyRequired; the scope is what Railzway requires of the key.
+	key := s.withAPIKeyScope
+	rt.handle(post, "/api/usage", key(scopeUsageIngest, s.withCapacity(s.withUsageLimiter(s.ingestUsage))))
+	if s.fl.usageRead {
+		rt.handle(get, "/api/usage", key("usage:view", s.listUsage))
+	}
+	rt.handle(get, "/api/customers", key("customer:view", s.listCustomers))
+	rt.handle(post, "/api/customers", key("customer:create", s.createCustomer))
+	rt.handle(get, "/api/customers/:id", key("customer:view", s.getCustomer))
+	rt.handle(get, "/api/meters", key("meter:view", s.listMeters))
+	rt.handle(post, "/api/meters", key("meter:create", s.createMeter))
+	rt.handle(get, "/api/meters/:id", key("meter:view", s.getMeter))
+	rt.handle(post, "/api/products", key("product:create", s.createProduct))
+	rt.handle(post, "/api/prices", key("price:create", s.createPrice))
+	rt.handle(post, "/api/price_amounts", key("price:create", s.createPriceAmount))
+	rt.handle(post, "/api/subscriptions", key("subscription:create", s.createSubscription))
+	rt.handle(get, "/api/subscriptions", key("subscription:view", s.listSubscriptions))
+	rt.handle(get, "/api/subscriptions/:id", key("subscription:view", s.getSubscription))
+	rt.handle(post, "/api/subscriptions/:id/activate", key("subscription:activate", s.activateSubscription))
+	rt.handle(get, "/api/invoices", key("invoice:view", s.listInvoices))
+	rt.handle(get, "/api/invoices/:id", key("invoice:view", s.getInvoice))
+	if s.fl.featureRoutes {
+		rt.handle(get, "/api/features", key("feature:view", s.listFeatures))
+		rt.handle(post, "/api/features", key("feature:create", s.createFeature))
+		rt.handle(http.MethodPut, "/api/products/:id/features", key("product:update", s.replaceProductFeatures))
+	}
 	rt.handle(post, "/api/payments/webhooks/:provider", s.paymentWebhook)
 
 	// admin: WebAuthRequired → OrgContext → RequireRole
@@ -66,10 +74,12 @@ func (s *Server) buildRoutes() router {
 	rt.handle(post, "/admin/api-keys", s.admin(s.createAPIKey, owner, admin))
 	rt.handle(get, "/admin/api-keys/scopes", s.admin(s.listAPIKeyScopes, owner, admin))
 	rt.handle(post, "/admin/api-keys/:key_id/revoke", s.admin(s.revokeAPIKey, owner))
-	rt.handle(get, "/admin/payment-providers", s.admin(s.listPaymentProviders, owner, admin))
-	rt.handle(post, "/admin/payment-providers", s.admin(s.upsertPaymentProvider, owner, admin))
-	rt.handle(get, "/admin/payment-providers/catalog", s.admin(s.paymentProviderCatalog, owner, admin))
-	rt.handle(patch, "/admin/payment-providers/:provider", s.admin(s.setPaymentProviderActive, owner, admin))
+	if s.fl.providerRoutes {
+		rt.handle(get, "/admin/payment-providers", s.admin(s.listPaymentProviders, owner, admin))
+		rt.handle(post, "/admin/payment-providers", s.admin(s.upsertPaymentProvider, owner, admin))
+		rt.handle(get, "/admin/payment-providers/catalog", s.admin(s.paymentProviderCatalog, owner, admin))
+		rt.handle(patch, "/admin/payment-providers/:provider", s.admin(s.setPaymentProviderActive, owner, admin))
+	}
 	rt.handle(get, "/admin/meters", s.admin(s.listMeters, owner, admin))
 	rt.handle(post, "/admin/meters", s.admin(s.createMeter, owner, admin))
 	rt.handle(get, "/admin/meters/:id", s.admin(s.getMeter, owner, admin))
@@ -84,9 +94,9 @@ func (s *Server) buildRoutes() router {
 	rt.handle(get, "/admin/invoices/:id", s.admin(s.getInvoice, owner, admin, finops))
 
 	// Stand-in only (billing_seam.go): the billing pipeline's seam, which Valora does by SQL.
-	rt.handle(get, "/standin/billing", key(s.seamInfo))
-	rt.handle(get, "/standin/billing/subscriptions/:id", key(s.seamGet))
-	rt.handle(post, "/standin/billing/subscriptions/:id/move", key(s.seamMove))
+	rt.handle(get, "/standin/billing", s.withAPIKey(s.seamInfo))
+	rt.handle(get, "/standin/billing/subscriptions/:id", s.withAPIKey(s.seamGet))
+	rt.handle(post, "/standin/billing/subscriptions/:id/move", s.withAPIKey(s.seamMove))
 
 	// UI: only the login page matters (a stale session lands there).
 	rt.handle(get, "/login", s.loginPage)

@@ -45,6 +45,16 @@ type Config struct {
 	// Capacity, when positive, serves POST /api/usage at no more than this many requests a second, queueing up to
 	// a second of them and refusing the rest with 503 (capacity.go); 0 (the default, as Valora) means no limit.
 	Capacity int
+	// Flavor is the server played: FlavorValora (the default) or FlavorRailzway, whose differences flavor.go
+	// lists in one place.
+	Flavor Flavor
+	// KeyLimit and KeyWindow size Railzway's per-key limiter (FlavorRailzway only): at most KeyLimit /api
+	// requests per raw key in each fixed KeyWindow. Default 1000 per 10 minutes, as Railzway; tests shrink them.
+	KeyLimit  int
+	KeyWindow time.Duration
+	// UsageQuota is Railzway's org usage quota (FlavorRailzway only): an org that has stored this many usage
+	// events gets 402 quota_exceeded for new ones. 0 (the default) means no quota.
+	UsageQuota int64
 
 	SlowDelay time.Duration // FaultSlow's delay, default 600ms
 	// ErrorRate sets how often FaultErrors5xx fails a request: every N-th one, N = round(1/ErrorRate) and at
@@ -132,12 +142,25 @@ func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	if c.Flavor == "" {
+		c.Flavor = FlavorValora
+	}
+	if c.KeyLimit <= 0 {
+		c.KeyLimit = defaultKeyLimit
+	}
+	if c.KeyWindow <= 0 {
+		c.KeyWindow = defaultKeyWindow
+	}
+	if c.UsageQuota < 0 {
+		c.UsageQuota = 0
+	}
 	return c
 }
 
 // Server is the stand-in. It is an http.Handler; Start serves it on a listener of its own.
 type Server struct {
 	cfg     Config
+	fl      flavorTraits // what the flavour changes (flavor.go)
 	log     *slog.Logger
 	st      *state
 	gen     *valoraid.Generator
@@ -148,6 +171,7 @@ type Server struct {
 	routes  router
 	limiter *usageLimiter // Valora's limits, used when cfg.RateLimit
 	strict  *usageLimiter // FaultLimiterStrict's limits
+	keyLim  *keyWindow    // Railzway's per-key limiter, used when fl.keyLimiter
 
 	capacity *serviceQueue // Config.Capacity's queue, nil without it
 
@@ -180,12 +204,18 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Capacity < 0 || cfg.Capacity > maxCapacity {
 		return nil, fmt.Errorf("standin: Capacity %d is not in 0..%d requests/s", cfg.Capacity, maxCapacity)
 	}
+	fl, ok := flavors[cfg.Flavor]
+	if !ok {
+		return nil, fmt.Errorf("standin: unknown flavor %q (accepted: valora, railzway)", cfg.Flavor)
+	}
 	gen, err := valoraid.NewGenerator(1, time.Now)
 	if err != nil {
 		return nil, fmt.Errorf("standin: id generator: %w", err)
 	}
 	s := &Server{
 		cfg:      cfg,
+		fl:       fl,
+		keyLim:   newKeyWindow(cfg.KeyLimit, cfg.KeyWindow),
 		log:      cfg.Logger,
 		st:       newState(),
 		gen:      gen,

@@ -38,6 +38,11 @@ type state struct {
 	subscriptions map[valoraid.ID]*subscription
 	activeSub     map[orgCustomer]valoraid.ID
 
+	// Railzway's features: by id, codes per org, and each product's features (features.go).
+	features        map[valoraid.ID]*feature
+	featureCodes    map[orgCode]struct{}
+	productFeatures map[valoraid.ID][]valoraid.ID
+
 	providerConfigs []*providerConfig // creation order: the order webhook verification tries them in
 	balances        map[orgCustomer]*balance
 	cycles          map[valoraid.ID][]cycleStat
@@ -54,27 +59,30 @@ type state struct {
 
 func newState() *state {
 	st := &state{
-		orgs:           map[valoraid.ID]*org{},
-		users:          map[valoraid.ID]*user{},
-		usersByEmail:   map[string]*user{},
-		members:        map[valoraid.ID]map[valoraid.ID]string{},
-		invites:        map[valoraid.ID]*invite{},
-		customers:      map[valoraid.ID]*customer{},
-		customersByOrg: map[valoraid.ID][]*customer{},
-		meters:         map[valoraid.ID]*meter{},
-		metersByCode:   map[orgCode]*meter{},
-		products:       map[valoraid.ID]*product{},
-		productCodes:   map[orgCode]struct{}{},
-		prices:         map[valoraid.ID]*price{},
-		priceCodes:     map[orgCode]struct{}{},
-		priceAmounts:   map[valoraid.ID]*priceAmount{},
-		subscriptions:  map[valoraid.ID]*subscription{},
-		activeSub:      map[orgCustomer]valoraid.ID{},
-		balances:       map[orgCustomer]*balance{},
-		cycles:         map[valoraid.ID][]cycleStat{},
-		invoices:       map[valoraid.ID]*invoice{},
-		invoicesByOrg:  map[valoraid.ID][]*invoice{},
-		invoiceSeq:     map[valoraid.ID]int64{},
+		orgs:            map[valoraid.ID]*org{},
+		users:           map[valoraid.ID]*user{},
+		usersByEmail:    map[string]*user{},
+		members:         map[valoraid.ID]map[valoraid.ID]string{},
+		invites:         map[valoraid.ID]*invite{},
+		customers:       map[valoraid.ID]*customer{},
+		customersByOrg:  map[valoraid.ID][]*customer{},
+		meters:          map[valoraid.ID]*meter{},
+		metersByCode:    map[orgCode]*meter{},
+		products:        map[valoraid.ID]*product{},
+		productCodes:    map[orgCode]struct{}{},
+		prices:          map[valoraid.ID]*price{},
+		priceCodes:      map[orgCode]struct{}{},
+		priceAmounts:    map[valoraid.ID]*priceAmount{},
+		subscriptions:   map[valoraid.ID]*subscription{},
+		activeSub:       map[orgCustomer]valoraid.ID{},
+		features:        map[valoraid.ID]*feature{},
+		featureCodes:    map[orgCode]struct{}{},
+		productFeatures: map[valoraid.ID][]valoraid.ID{},
+		balances:        map[orgCustomer]*balance{},
+		cycles:          map[valoraid.ID][]cycleStat{},
+		invoices:        map[valoraid.ID]*invoice{},
+		invoicesByOrg:   map[valoraid.ID][]*invoice{},
+		invoiceSeq:      map[valoraid.ID]int64{},
 	}
 	st.keys.byHash = map[[32]byte]*apiKey{}
 	st.keys.byKeyID = map[string]*apiKey{}

@@ -33,9 +33,11 @@ type subscription struct {
 	StartAt          time.Time
 	ActivatedAt      *time.Time
 	Items            []subscriptionItem
-	Metadata         map[string]any
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// EntitledMeters (Railzway) are the meters of the metered features snapshotted at activation.
+	EntitledMeters []valoraid.ID
+	Metadata       map[string]any
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 type subscriptionItemView struct {
@@ -162,6 +164,11 @@ func (s *Server) createSubscription(w http.ResponseWriter, r *http.Request, rc r
 	defer s.st.mu.Unlock()
 	flat := 0
 	for _, item := range req.Items {
+		if s.fl.entitlements && strings.TrimSpace(item.MeterID) != "" {
+			// Railzway takes the meter from the product's metered feature, not from the item.
+			writeError(w, errValidation("meter_id", "unsupported", "unsupported"))
+			return
+		}
 		rawPrice := strings.TrimSpace(item.PriceID)
 		if rawPrice == "" {
 			writeError(w, errInvalid("invalid_price"))
@@ -280,6 +287,9 @@ func (s *Server) activateSubscription(w http.ResponseWriter, r *http.Request, rc
 	now := time.Now().UTC()
 	if sub.Status == "DRAFT" {
 		sub.ActivatedAt = &now
+		if s.fl.entitlements {
+			sub.EntitledMeters = s.entitledMeters(sub)
+		}
 	}
 	sub.Status = "ACTIVE"
 	sub.UpdatedAt = now

@@ -6,6 +6,7 @@ import (
 	"hash/maphash"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,6 +47,20 @@ type usageStore struct {
 	// lastID per org, for FaultIngestSharedID.
 	lastMu sync.Mutex
 	lastID map[valoraid.ID]valoraid.ID
+	// perOrg counts each org's stored events, for Railzway's usage quota.
+	perOrg sync.Map // valoraid.ID → *atomic.Int64
+}
+
+func (us *usageStore) countOrg(org valoraid.ID) {
+	c, _ := us.perOrg.LoadOrStore(org, new(atomic.Int64))
+	c.(*atomic.Int64).Add(1)
+}
+
+func (us *usageStore) orgEvents(org valoraid.ID) int64 {
+	if c, ok := us.perOrg.Load(org); ok {
+		return c.(*atomic.Int64).Load()
+	}
+	return 0
 }
 
 type usageShard struct {
@@ -132,13 +147,18 @@ func (s *Server) ingestUsage(w http.ResponseWriter, r *http.Request, rc reqCtx) 
 		s.ingestHook()
 	}
 	var req ingestRequest
+	// Valora passes a decode error on as a 500; Railzway answers it as a bad request.
+	undecodable := errInternal
+	if s.fl.strictUsageBody {
+		undecodable = errInvalidRequest
+	}
 	if err := decodeIngest(r, &req); err != nil {
-		writeError(w, errInternal)
+		writeError(w, undecodable)
 		return
 	}
 	metadata, ok := normalizeMetadata(req.Metadata)
 	if !ok {
-		writeError(w, errInternal)
+		writeError(w, undecodable)
 		return
 	}
 	if rc.orgID == 0 {
@@ -155,11 +175,11 @@ func (s *Server) ingestUsage(w http.ResponseWriter, r *http.Request, rc reqCtx) 
 		writeError(w, errInvalid("invalid_meter_code"))
 		return
 	}
-	if math.IsNaN(req.Value) || math.IsInf(req.Value, 0) {
+	if math.IsNaN(req.Value) || math.IsInf(req.Value, 0) || (s.fl.strictUsageBody && req.Value < 0) {
 		writeError(w, errInvalid("invalid_value"))
 		return
 	}
-	if req.RecordedAt.IsZero() {
+	if req.RecordedAt.IsZero() || (s.fl.strictUsageBody && req.RecordedAt.After(time.Now().Add(5*time.Minute))) {
 		writeError(w, errInvalid("invalid_recorded_at"))
 		return
 	}
@@ -181,13 +201,18 @@ func (s *Server) ingestUsage(w http.ResponseWriter, r *http.Request, rc reqCtx) 
 			ev := recs[0]
 			ev.replays.Add(1)
 			sh.mu.Unlock()
-			writeUsage(w, ev, true, s.faults.has(FaultIngestEcho))
+			writeUsage(w, ev, true, s.faults.has(FaultIngestEcho), s.fl.wrapUsage)
 			return
 		}
 	}
 	if apiErr := s.checkIngestTarget(rc.orgID, customerID, meterCode); apiErr != nil {
 		sh.mu.Unlock()
 		writeError(w, apiErr)
+		return
+	}
+	if s.fl.quotas && s.cfg.UsageQuota > 0 && s.st.usage.orgEvents(rc.orgID) >= s.cfg.UsageQuota {
+		sh.mu.Unlock()
+		writeError(w, errQuotaExceeded)
 		return
 	}
 	now := time.Now().UTC()
@@ -206,21 +231,29 @@ func (s *Server) ingestUsage(w http.ResponseWriter, r *http.Request, rc reqCtx) 
 	sh.accepted = append(sh.accepted, ev) // status accepted, for the snapshot worker
 	sh.mu.Unlock()
 	s.st.usage.count.Add(1)
-	writeUsage(w, ev, false, s.faults.has(FaultIngestEcho))
+	s.st.usage.countOrg(rc.orgID)
+	writeUsage(w, ev, false, s.faults.has(FaultIngestEcho), s.fl.wrapUsage)
 }
 
 // checkIngestTarget needs an ACTIVE subscription for the customer (an unknown customer is the same error) and a
 // meter with that code; meters.active is not checked, as in Valora.
 func (s *Server) checkIngestTarget(orgID, customerID valoraid.ID, meterCode string) *apiError {
 	s.st.mu.RLock()
-	_, active := s.st.activeSub[orgCustomer{orgID, customerID}]
+	subID, active := s.st.activeSub[orgCustomer{orgID, customerID}]
 	m := s.st.metersByCode[orgCode{orgID, meterCode}]
+	var entitled []valoraid.ID
+	if sub := s.st.subscriptions[subID]; active && sub != nil {
+		entitled = sub.EntitledMeters
+	}
 	s.st.mu.RUnlock()
 	if !active {
 		return errInvalid("invalid_subscription")
 	}
 	if m == nil {
 		return errInvalid("invalid_meter")
+	}
+	if s.fl.entitlements && !slices.Contains(entitled, m.ID) {
+		return errFeatureNotEntitled
 	}
 	return nil
 }
@@ -245,7 +278,12 @@ func (s *Server) usageID(orgID valoraid.ID) valoraid.ID {
 // several allocations for the same bytes. A replay reads recorded_at back as Postgres stores it (microseconds,
 // UTC); the first answer echoes the parsed input. wrongValue is FaultIngestEcho: the answer says value+1, while
 // the stored record keeps the value sent.
-func writeUsage(w http.ResponseWriter, ev *usageEvent, replay, wrongValue bool) {
+func writeUsage(w http.ResponseWriter, ev *usageEvent, replay, wrongValue, wrapped bool) {
+	writeRaw(w, http.StatusOK, appendUsage(nil, ev, replay, wrongValue, wrapped))
+}
+
+// appendUsage appends the event's JSON; wrapped is Railzway's {"data":{…}}.
+func appendUsage(b []byte, ev *usageEvent, replay, wrongValue, wrapped bool) []byte {
 	recordedAt := ev.RecordedAt
 	if replay {
 		recordedAt = recordedAt.Truncate(time.Microsecond).UTC()
@@ -258,7 +296,12 @@ func writeUsage(w http.ResponseWriter, ev *usageEvent, replay, wrongValue bool) 
 		}
 		value = wrong
 	}
-	b := make([]byte, 0, 192+len(ev.MeterCode)+len(ev.Key)+len(ev.Metadata))
+	if b == nil {
+		b = make([]byte, 0, 200+len(ev.MeterCode)+len(ev.Key)+len(ev.Metadata))
+	}
+	if wrapped {
+		b = append(b, `{"data":`...)
+	}
 	b = append(b, `{"id":"`...)
 	b = strconv.AppendInt(b, int64(ev.ID), 10)
 	b = append(b, `","org_id":"`...)
@@ -280,5 +323,40 @@ func writeUsage(w http.ResponseWriter, ev *usageEvent, replay, wrongValue bool) 
 		b = append(b, ev.Metadata...)
 	}
 	b = append(b, '}')
-	writeRaw(w, http.StatusOK, b)
+	if wrapped {
+		b = append(b, '}')
+	}
+	return b
+}
+
+// listUsage is Railzway's GET /api/usage: the org's latest events (at most page_size, default 10), newest first.
+func (s *Server) listUsage(w http.ResponseWriter, r *http.Request, rc reqCtx) {
+	limit := 10
+	if n, err := strconv.Atoi(r.URL.Query().Get("page_size")); err == nil && n > 0 {
+		limit = min(n, 250)
+	}
+	var evs []*usageEvent
+	us := &s.st.usage
+	for i := range us.shards {
+		sh := &us.shards[i]
+		sh.mu.Lock()
+		for k, recs := range sh.byKey {
+			if k.org == rc.orgID {
+				evs = append(evs, recs...)
+			}
+		}
+		sh.mu.Unlock()
+	}
+	slices.SortFunc(evs, func(a, b *usageEvent) int { return b.CreatedAt.Compare(a.CreatedAt) })
+	evs = evs[:min(len(evs), limit)]
+	b := []byte(`{"data":[`)
+	for i, ev := range evs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendUsage(b, ev, true, false, false)
+	}
+	b = append(b, `],"page_info":{"next_page_token":"","previous_page_token":"","has_more":`...)
+	b = strconv.AppendBool(b, false)
+	writeRaw(w, http.StatusOK, append(b, "}}"...))
 }

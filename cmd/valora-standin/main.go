@@ -58,6 +58,10 @@ func parseFlags(args []string) (options, error) {
 	fs.BoolVar(&o.cfg.RateLimit, "rate-limit", false, "enable Valora's usage limiter (org 25/s burst 50, endpoint 15/s burst 30, per customer+meter lock)")
 	fs.IntVar(&o.cfg.Capacity, "capacity", 0, "serve POST /api/usage at no more than N requests/s, queueing up to a second of them (0: no limit, as Valora)")
 	faults := fs.String("faults", "", "comma-separated faults to switch on; \"list\" prints them")
+	flavor := fs.String("flavor", "valora", "the server played: valora, or railzway (Railzway 4ff8772 with its scope-table fix)")
+	fs.IntVar(&o.cfg.KeyLimit, "key-limit", 1000, "railzway: /api requests allowed per raw key in each -key-window")
+	fs.DurationVar(&o.cfg.KeyWindow, "key-window", 10*time.Minute, "railzway: the per-key limiter's fixed window")
+	fs.Int64Var(&o.cfg.UsageQuota, "usage-quota", 0, "railzway: usage events an org may store before 402 quota_exceeded (0: no quota)")
 	fs.BoolVar(&o.listFaults, "list-faults", false, "print the faults and the invariant each breaks")
 	fs.DurationVar(&o.cfg.SlowDelay, "slow-delay", 600*time.Millisecond, "delay added to every response by the slow fault")
 	fs.Float64Var(&o.cfg.ErrorRate, "error-rate", 0.1, "the errors-5xx fault fails every round(1/R)-th request; R in (0,1]")
@@ -100,9 +104,20 @@ func parseFlags(args []string) (options, error) {
 		return o, usageError{fmt.Sprintf("invalid value %d for flag -max-body-bytes: must be 0 (no cap) or positive", o.cfg.MaxBodyBytes)}
 	case o.cfg.ReadHeaderTimeout <= 0:
 		return o, usageError{fmt.Sprintf("invalid value %v for flag -read-header-timeout: must be positive", o.cfg.ReadHeaderTimeout)}
+	case o.cfg.KeyLimit < 1:
+		return o, usageError{fmt.Sprintf("invalid value %d for flag -key-limit: must be at least 1", o.cfg.KeyLimit)}
+	case o.cfg.KeyWindow < time.Millisecond:
+		return o, usageError{fmt.Sprintf("invalid value %v for flag -key-window: must be at least 1ms", o.cfg.KeyWindow)}
+	case o.cfg.UsageQuota < 0:
+		return o, usageError{fmt.Sprintf("invalid value %d for flag -usage-quota: must be 0 (no quota) or positive", o.cfg.UsageQuota)}
 	case strings.TrimSpace(o.addr) == "":
 		return o, usageError{"invalid value \"\" for flag -addr: must be host:port"}
 	}
+	fl, err := standin.ParseFlavor(*flavor)
+	if err != nil {
+		return o, usageError{"invalid value for flag -flavor: " + err.Error()}
+	}
+	o.cfg.Flavor = fl
 	if strings.TrimSpace(*faults) == "list" {
 		o.listFaults = true
 	} else {
@@ -111,6 +126,13 @@ func parseFlags(args []string) (options, error) {
 			return o, usageError{"invalid value for flag -faults: " + err.Error()}
 		}
 		o.cfg.Faults = f
+		for _, info := range standin.Faults() {
+			for _, x := range f {
+				if x == info.Name && !info.AppliesTo(o.cfg.Flavor) {
+					return o, usageError{fmt.Sprintf("invalid value for flag -faults: %s does not apply to -flavor %s", x, o.cfg.Flavor)}
+				}
+			}
+		}
 	}
 	return o, nil
 }
@@ -129,6 +151,12 @@ Flags:
                          known capacity: requests wait their turn in a FIFO queue of N (one second of work), so
                          latency grows with the backlog; a request that finds the queue full is answered 503
                          service_unavailable with Retry-After: 1 at once (default 0: no limit, as Valora)
+  -flavor F              valora (default) or railzway: Railzway 4ff8772's shapes, scopes, per-key limiter,
+                         org hints, features and entitlements, 402 quotas, no /admin/payment-providers
+                         (with its one-line scope-table fix; the fault railzway-ingest-scope undoes it)
+  -key-limit N           railzway: /api requests per raw key in each window (default 1000, as Railzway)
+  -key-window D          railzway: the per-key limiter's fixed window (default 10m, as Railzway)
+  -usage-quota N         railzway: usage events per org before 402 quota_exceeded (default 0: no quota)
   -faults a,b            switch faults on; "-faults list" (or -list-faults) prints them
                          (the Braintree signature check never runs for a real Braintree form, healthy or
                          faulty: every body that is not JSON is refused first, as in Valora)
