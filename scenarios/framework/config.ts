@@ -84,6 +84,7 @@ async function fromSecretSource(name: string): Promise<string | undefined> {
 
 const SECRET_NAMES = [
   "API_KEY",
+  "API_KEYS",
   "ADMIN_SESSION",
   "ADMIN_PASSWORD",
   "ADMIN_DATABASE_URL",
@@ -323,6 +324,11 @@ const common = variables("all", {
     def: ORIGINAL.API_KEY,
     doc: "API key for /api (unset: the original suite's sample key, which a real Valora refuses)",
   },
+  API_KEYS: {
+    kind: "secret",
+    def: "",
+    doc: "more API keys of the same org, comma-separated: /api requests rotate over API_KEY and these (Railzway limits each key)",
+  },
   ORG_ID: { kind: "id", def: ORIGINAL.ORG_ID, doc: "X-Org-Id for /admin" },
   CUSTOMER_ID: { kind: "id", def: ORIGINAL.CUSTOMER_ID, doc: "customer with an ACTIVE subscription" },
   METER_CODE: { kind: "string", def: ORIGINAL.METER_CODE, max: 200, doc: "meter code to ingest on" },
@@ -366,6 +372,9 @@ if (common.ADMIN_DATABASE_URL !== "" && common.ADMIN_EMAIL === "") {
 if (common.SESSION_PER_VU && (common.ADMIN_EMAIL === "" || common.ADMIN_PASSWORD === "")) {
   problem(`${common.ADMIN_EMAIL === "" ? "ADMIN_EMAIL" : "ADMIN_PASSWORD"}: missing (SESSION_PER_VU=true logs every VU in with it)`);
 }
+if (common.API_KEYS !== "" && common.API_KEYS.split(",").some((k) => !/^\S+$/.test(k.trim()))) {
+  problem("API_KEYS: every item must be one key without spaces, and none empty (comma-separated, like API_KEY)");
+}
 for (const n of common.ACCEPT_VIOLATIONS) {
   if (common.OPTIONAL_INVARIANTS.has(n)) {
     problem(`ACCEPT_VIOLATIONS and OPTIONAL_INVARIANTS: ${n} is in both; an invariant is one or the other`);
@@ -377,6 +386,8 @@ export interface Config {
   /** BASE_URL without credentials, for messages. */
   baseUrlShown: string;
   apiKey: string;
+  /** API_KEYS: more keys of the org, which /api requests rotate over with API_KEY. */
+  apiKeys: string[];
   /** X-Org-Id for /admin; "" means: rely on the session's active org. */
   orgId: string;
   customerId: string;
@@ -401,6 +412,9 @@ export const cfg: Config = {
   baseUrl: common.BASE_URL,
   baseUrlShown: userinfo ? `${userinfo[1]}[credentials]@${userinfo[3]}` : common.BASE_URL,
   apiKey: common.API_KEY,
+  apiKeys: common.API_KEYS.split(",")
+    .map((k) => k.trim())
+    .filter((k) => k !== ""),
   orgId: common.ORG_ID,
   customerId: common.CUSTOMER_ID,
   meterCode: common.METER_CODE,
@@ -439,6 +453,7 @@ export function secretValues(): string[] {
   }
   // The original default key is a credential too.
   out.push(cfg.apiKey);
+  out.push(...cfg.apiKeys);
   const headers = lookup("WEBHOOK_HEADERS");
   if (headers) {
     try {

@@ -1,5 +1,6 @@
 // Requests as every scenario makes them: a `name` tag on each (so thresholds and reports group by route, not by
 // URL), API-key and session headers, no redirect following on /admin, and tolerant JSON reading.
+import exec from "k6/execution";
 import http from "k6/http";
 import type { Params, RefinedResponse, ResponseType } from "k6/http";
 import { cfg } from "./config";
@@ -67,6 +68,24 @@ export function apiHeaders(key: string = cfg.apiKey, extra: Record<string, strin
   return { Authorization: `Bearer ${key}`, "Content-Type": "application/json", ...extra };
 }
 
+let rotation = 0;
+
+/**
+ * The key of the next /api request: API_KEY, or with API_KEYS set, each of the keys in turn (offset by the VU, so
+ * VUs do not move in step), so load is spread over the keys' per-key limits.
+ */
+export function nextKey(): string {
+  if (cfg.apiKeys.length === 0) return cfg.apiKey;
+  const keys = [cfg.apiKey, ...cfg.apiKeys];
+  let vu = 0;
+  try {
+    vu = exec.vu.idInTest;
+  } catch (_) {
+    // init context: no VU yet
+  }
+  return keys[(vu + rotation++) % keys.length];
+}
+
 /** A request to /api with the API key (or `key`), never with an org hint: Valora takes the org from the key. */
 export function api(
   method: string,
@@ -75,7 +94,7 @@ export function api(
   opts: RequestOptions & { key?: string } = {},
 ): Response {
   const payload = body === null ? null : typeof body === "string" ? body : JSON.stringify(body);
-  return send(method, path, payload, { ...opts, headers: { ...apiHeaders(opts.key), ...(opts.headers ?? {}) } });
+  return send(method, path, payload, { ...opts, headers: { ...apiHeaders(opts.key ?? nextKey()), ...(opts.headers ?? {}) } });
 }
 
 /** What an /admin request authenticates with: the `_sid` cookie and the org it acts in ("" = the active org). */

@@ -2,6 +2,7 @@
 import exec from "k6/execution";
 import { sleep } from "k6";
 import { cfg, named } from "./config";
+import { flavorTraits } from "./flavor";
 import { api, bodyJson, expect2xx, isObject, send, unreachable, type Response } from "./http";
 import { error, redact } from "./log";
 
@@ -42,6 +43,12 @@ export function assertReachable(): void {
   }
 }
 
+/** Checks that Valora accepts API_KEY and every key of API_KEYS. */
+export function assertApiKeys(): void {
+  assertApiKey();
+  cfg.apiKeys.forEach((k, i) => assertApiKey(k, `API_KEYS item ${i + 1}`));
+}
+
 /** Checks that Valora accepts the API key; `what` names where the key came from, for the message. */
 export function assertApiKey(key: string = cfg.apiKey, what = "API_KEY"): void {
   const res = withRetry(() =>
@@ -61,10 +68,20 @@ export function assertApiKey(key: string = cfg.apiKey, what = "API_KEY"): void {
     );
   }
   if (res.status === 403) {
-    abort(`${who} lacks the scope for GET /api/customers (403)`);
+    abort(
+      `${who} lacks the scope for GET /api/customers (403)` +
+        (flavorTraits().scopesPerRoute
+          ? ": Railzway checks a scope on every /api route and refuses a key without scopes; create the key with the scopes it needs (customer:view here; dist/provision.js requests them explicitly)"
+          : ""),
+    );
   }
   if (res.status === 429) {
-    abort(`${who} is throttled (429 on GET /api/customers): wait for the limiter's window, or use another key`);
+    abort(
+      `${who} is throttled (429 on GET /api/customers)` +
+        (flavorTraits().keyLimiter
+          ? ": Railzway's per-key limiter keeps a key refused for the rest of its window; wait for it, or use other keys (API_KEYS)"
+          : ": wait for the limiter's window, or use another key"),
+    );
   }
   if (res.status >= 500) {
     abort(`Valora failed: GET /api/customers answered ${res.status} (a server error, not a problem with ${what})`);

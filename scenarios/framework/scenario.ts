@@ -6,7 +6,9 @@
 import exec from "k6/execution";
 import type { Options, Scenario as K6Scenario, Threshold } from "k6/options";
 import { assertConfiguration, cfg, problem } from "./config";
+import { adoptTarget, flavorTraits, keyLimit, resolveTarget, targetLine, type Target } from "./flavor";
 import { DEFINED, invariantThresholds, mergeNotChecked, type NotChecked } from "./invariants";
+import { info, warn } from "./log";
 import { report, TREND_STATS, type ReportExtras, type SummaryData } from "./summary";
 import { finish, refuseUnsoundFlags } from "./verdict";
 
@@ -19,6 +21,8 @@ export type Catches = Record<string, Trip[]>;
 /** Setup data: the scenario's own, plus why some invariants cannot be checked in this run. */
 export interface SetupData {
   notChecked?: NotChecked;
+  /** The target's flavour, resolved once in setup (plan() fills it in). */
+  targetFlavor?: Target;
   /** Invariants another instance of a split run checks. */
   elsewhere?: string[];
 }
@@ -45,6 +49,8 @@ export interface SmokePart<D extends SetupData, A = unknown> {
   notes?(): string[];
   /** What smoke must trip under each fault because of this part. */
   catches: Catches;
+  /** The /api requests this part sends with keys, at most (undefined: as many as are answered). */
+  apiRequests?(): number | undefined;
   /** The longest setup and teardown this part needs, in seconds. */
   setupSeconds?: number;
   teardownSeconds?: number;
@@ -68,6 +74,26 @@ export interface Scenario<D extends SetupData, A = unknown> {
   reportExtras?(data: SummaryData): ReportExtras;
   catches: Catches;
   smoke?: SmokePart<D, A>;
+  /**
+   * The /api requests the run sends with keys, at most, to plan them against Railzway's per-key limiter: a number,
+   * undefined for open-ended load (as many as are answered), or absent when the scenario sends none to speak of.
+   */
+  apiRequests?(): number | undefined;
+}
+
+/** What the run says up front about Railzway's per-key limiter: whether its /api requests fit the keys' windows. */
+function keyBudgetLine(requests: number | undefined): string {
+  const keys = 1 + cfg.apiKeys.length;
+  const cap = keys * keyLimit.requests;
+  const over = `${keys} key${keys > 1 ? "s" : ""} (API_KEY${keys > 1 ? " and API_KEYS" : ""})`;
+  const more = "list more keys of the org in API_KEYS to spread the load; a request the limiter throttles is NOT CHECKED, never a violation";
+  if (requests === undefined) {
+    return `Railzway's per-key limiter (${keyLimit.shown} per key) will cap this run: it sends /api requests as fast as they are answered, over ${over}, so at most about ${cap} are answered per window; ${more}`;
+  }
+  if (requests > cap * 0.9) {
+    return `Railzway's per-key limiter (${keyLimit.shown} per key) will cap this run: it may send about ${requests} /api requests over ${over}, more than their ${cap} per window; ${more}`;
+  }
+  return `Railzway's per-key limiter (${keyLimit.shown} per key): this run sends at most about ${requests} /api requests over ${over}, within their ${cap} per window`;
 }
 
 /** The exports of an entry file. */
@@ -125,26 +151,49 @@ export function plan<D extends SetupData>(s: Scenario<D>): Plan<D> {
     },
     setup(): D {
       refuseUnsoundFlags();
-      return s.setup();
+      const target = resolveTarget();
+      info(targetLine(target));
+      if (flavorTraits().keyLimiter && s.apiRequests) {
+        const line = keyBudgetLine(s.apiRequests());
+        if (line.includes("will cap")) warn(line);
+        else info(line);
+      }
+      const d = s.setup();
+      return d ? { ...d, targetFlavor: target } : d;
     },
     // With one scenario there is nothing to look up: reading exec.scenario builds an object on every access, and
     // this runs on every iteration. k6's --vus/--iterations/--duration replace the scenarios with one named
-    // "default": it runs the first.
-    run:
-      Object.keys(execOf).length === 1
-        ? first!
-        : (d: D): void => {
-            (execOf[exec.scenario.name] ?? first!)(d);
-          },
+    // "default": it runs the first. Each VU adopts the flavour setup resolved, once, before its first iteration.
+    run: ((): ((d: D) => void) => {
+      const pick =
+        Object.keys(execOf).length === 1
+          ? first!
+          : (d: D): void => {
+              (execOf[exec.scenario.name] ?? first!)(d);
+            };
+      let adopted = false;
+      return (d: D): void => {
+        if (!adopted) {
+          adopted = true;
+          adoptTarget(d?.targetFlavor);
+        }
+        pick(d);
+      };
+    })(),
     teardown(d: D): void {
+      adoptTarget(d?.targetFlavor);
       if (d && s.teardown) s.teardown(d);
       finish(s.invariants, d, s.unestablished?.() ?? []);
     },
     handleSummary(data: SummaryData): Record<string, string> {
+      const target = (data.setup_data as SetupData | undefined)?.targetFlavor;
+      adoptTarget(target);
       const extras = s.reportExtras?.(data) ?? {};
+      const notes = [...(target ? [targetLine(target)] : []), ...(extras.notes ?? []), ...(s.notes?.() ?? [])];
       return report(s.name, s.invariants, data, {
         ...extras,
-        notes: [...(extras.notes ?? []), ...(s.notes?.() ?? [])],
+        notes,
+        flavor: target?.flavor,
         unestablished: s.unestablished?.() ?? [],
       });
     },
@@ -172,6 +221,7 @@ export function smoke<A>(
   const invariants = new Set<string>();
   let setupSeconds = 90;
   let teardownSeconds = 30;
+  const requestCounts: (() => number | undefined)[] = [];
   for (const p of parts) {
     const part = p.smoke;
     if (!part) throw `valora-k6: scenario ${p.name} has no smoke part`;
@@ -187,6 +237,7 @@ export function smoke<A>(
     for (const [fault, trips] of Object.entries(part.catches)) {
       catches[fault] = [...new Set([...(catches[fault] ?? []), ...trips])];
     }
+    if (part.apiRequests) requestCounts.push(part.apiRequests);
     setupSeconds += part.setupSeconds ?? 0;
     teardownSeconds = Math.max(teardownSeconds, part.teardownSeconds ?? 0);
   }
@@ -214,5 +265,14 @@ export function smoke<A>(
       return out;
     },
     catches,
+    apiRequests(): number | undefined {
+      let total = 0;
+      for (const count of requestCounts) {
+        const n = count();
+        if (n === undefined) return undefined;
+        total += n;
+      }
+      return total;
+    },
   };
 }

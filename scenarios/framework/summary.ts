@@ -290,6 +290,8 @@ export interface ReportExtras {
   cases?: JUnitCase[];
   /** Files written as given: the caller vouches that they may hold what they hold. */
   files?: Record<string, string>;
+  /** The target's flavour (valora or railzway), for summary.json. */
+  flavor?: string;
 }
 
 /** What a report knows of a run: the verdict and each invariant's result. */
@@ -335,7 +337,10 @@ export function report(
   };
   if (cfg.reportDir) {
     const base = `${cfg.reportDir}/${scenario}`;
-    const json = { ...clean, valora_k6: { verdict: v.name, reasons: v.reasons, notes, invariants: inv } };
+    const json = {
+      ...clean,
+      valora_k6: { verdict: v.name, reasons: v.reasons, notes, invariants: inv, ...(extras.flavor ? { flavor: extras.flavor } : {}) },
+    };
     out[`${base}.summary.json`] = redact(JSON.stringify(json, null, 2));
     out[`${base}.junit.xml`] = redact(junit(scenario, clean as SummaryData, th, inv, v, extras.cases ?? []));
     out[`${base}.invariants.md`] = redact(markdown(scenario, inv, v, notes));

@@ -8,10 +8,11 @@ import type { Threshold } from "k6/options";
 import { randomBytes } from "k6/crypto";
 import { cfg, variables } from "../framework/config";
 import { randomHex } from "../framework/random";
-import { api, errorEnvelope, expect2xx, expect401, send, type Response } from "../framework/http";
+import { api, errorEnvelope, expect2xx, expect401, header, send, type Response } from "../framework/http";
+import { flavorTraits, keyLimit } from "../framework/flavor";
 import { defineInvariants } from "../framework/invariants";
-import { excerpt, warnLimited } from "../framework/log";
-import { assertApiKey, assertReachable } from "../framework/preflight";
+import { excerpt, info, warnLimited } from "../framework/log";
+import { assertApiKeys, assertReachable } from "../framework/preflight";
 import type { Scenario, SetupData } from "../framework/scenario";
 
 const v = variables("api_key_auth_perf", {
@@ -29,7 +30,7 @@ const v = variables("api_key_auth_perf", {
   },
 });
 
-const { holds, names } = defineInvariants({
+const { holds, names, notCheckedNow } = defineInvariants({
   auth_refuses_missing_key: {
     description: "/api without an Authorization header is refused with 401 and the unauthorized envelope.",
   },
@@ -39,7 +40,10 @@ const { holds, names } = defineInvariants({
   auth_refuses_malformed_header: {
     description: "/api with a malformed Authorization header is refused with 401 and the unauthorized envelope.",
   },
-  auth_refuses_org_hint: { description: "/api with a valid key plus X-Org-Id, ?org_id= or ?orgId= is refused with 401." },
+  auth_refuses_org_hint: {
+    description:
+      "/api with a valid key plus another org's id in X-Org-Id, ?org_id= or ?orgId= is refused; the key's own org is answered as the flavour documents (Valora: 401; Railzway: X-Org-Id 200, query 428).",
+  },
 });
 type Name = (typeof names)[number];
 
@@ -140,28 +144,88 @@ function authRefusals(): void {
       get({ Authorization: value }),
     );
   }
-  const orgId = cfg.orgId || "1";
+  orgHints(get);
+}
+
+/** An org id that is not the key's: a random positive int64 other than ORG_ID. */
+function otherOrgId(): string {
+  for (;;) {
+    const id = `${1 + Math.floor(Math.random() * 8)}${randomDigits(18)}`;
+    if (id !== cfg.orgId) return id;
+  }
+}
+
+function randomDigits(n: number): string {
+  return Array.from(new Uint8Array(randomBytes(n)), (b) => String(b % 10)).join("");
+}
+
+/**
+ * auth_refuses_org_hint: another org's id is refused in every form, in both flavours (401 with the unauthorized
+ * envelope; Railzway may answer a query hint 428 instead, a refusal too). The key's own org (ORG_ID) is answered
+ * as the flavour documents it; with ORG_ID unset the key's org is not known, and only the other org is tried.
+ * A 429 from Railzway's per-key limiter answered nothing about the hint: NOT CHECKED, never a violation.
+ */
+function orgHints(get: (headers: Record<string, string>, query?: Record<string, string | number>) => Response): void {
+  const traits = flavorTraits();
   const key = { Authorization: `Bearer ${cfg.apiKey}` };
-  refusal(
-    "auth_refuses_org_hint",
-    "a valid key with X-Org-Id is refused with 401 unauthorized",
-    get({ ...key, "X-Org-Id": orgId }),
-  );
-  refusal(
-    "auth_refuses_org_hint",
-    "a valid key with ?org_id= is refused with 401 unauthorized",
-    get(key, { page_size: 1, org_id: orgId }),
-  );
-  refusal(
-    "auth_refuses_org_hint",
-    "a valid key with ?orgId= is refused with 401 unauthorized",
-    get(key, { page_size: 1, orgId }),
-  );
+  const other = otherOrgId();
+  const cases: { label: string; res: () => Response; want: (r: Response) => boolean; wants: string }[] = [
+    {
+      label: "a valid key with another org's X-Org-Id is refused with 401 unauthorized",
+      res: () => get({ ...key, "X-Org-Id": other }),
+      want: refusedProperly,
+      wants: "401 unauthorized",
+    },
+  ];
+  const queryRefused = (r: Response): boolean =>
+    refusedProperly(r) || (traits.ownOrgHint.query === 428 && r.status === 428 && errorEnvelope(r)?.type === "precondition_required");
+  for (const param of ["org_id", "orgId"]) {
+    cases.push({
+      label: `a valid key with another org's ?${param}= is refused`,
+      res: () => get(key, { page_size: 1, [param]: other }),
+      want: queryRefused,
+      wants: traits.ownOrgHint.query === 428 ? "401 unauthorized or 428" : "401 unauthorized",
+    });
+  }
+  if (cfg.explicit.orgId) {
+    const own = cfg.orgId;
+    const ownAnswer = (status: number) => (r: Response): boolean =>
+      status === 401 ? refusedProperly(r) : r.status === status;
+    const shown = (status: number): string =>
+      status === 401 ? "refused with 401 unauthorized" : status === 200 ? "answered 200 (Railzway allows the key's own org)" : `answered ${status}`;
+    cases.push({
+      label: `a valid key with its own org in X-Org-Id is ${shown(traits.ownOrgHint.header)}`,
+      res: () => get({ ...key, "X-Org-Id": own }),
+      want: ownAnswer(traits.ownOrgHint.header),
+      wants: `${traits.ownOrgHint.header} (${traits.label}; or ORG_ID is not the key's org)`,
+    });
+    for (const param of ["org_id", "orgId"]) {
+      cases.push({
+        label: `a valid key with its own org in ?${param}= is ${shown(traits.ownOrgHint.query)}`,
+        res: () => get(key, { page_size: 1, [param]: own }),
+        want: ownAnswer(traits.ownOrgHint.query),
+        wants: `${traits.ownOrgHint.query} (${traits.label})`,
+      });
+    }
+  } else {
+    info("auth_refuses_org_hint: ORG_ID is unset, so the key's own org is not known: only another org's id is tried");
+  }
+  for (const c of cases) {
+    const res = c.res();
+    if (res.status === 429 && traits.keyLimiter && !header(res, "X-Rate-Limited-Reason")) {
+      notCheckedNow(
+        "auth_refuses_org_hint",
+        `Railzway's per-key limiter (${keyLimit.shown} per key) throttled the key, so an org hint got no answer: list more keys of the org in API_KEYS`,
+      );
+      return;
+    }
+    holds("auth_refuses_org_hint", c.want(res), c.label, () => `answered ${res.status}, want ${c.wants}: ${excerpt(res.body)}`);
+  }
 }
 
 function ready(): SetupData {
   assertReachable();
-  assertApiKey();
+  assertApiKeys();
   return { notChecked: {} };
 }
 
@@ -169,6 +233,11 @@ const catches = {
   "apikey-any": ["auth_refuses_missing_key", "auth_refuses_unknown_key", "auth_refuses_malformed_header"],
   "org-header": ["auth_refuses_org_hint"],
 };
+
+/** Smoke's timed pairs per second. */
+const SMOKE_RATE = 20;
+/** The refusal cases that carry the valid key past its parsing (org hints): counted by a per-key limiter. */
+const REFUSAL_KEYED = 6;
 
 export const apiKeyAuthPerf: Scenario<SetupData> = {
   name: "api_key_auth_perf",
@@ -181,10 +250,21 @@ export const apiKeyAuthPerf: Scenario<SetupData> = {
   setup: ready,
   iterations: { timed: () => authIteration(v.AUTH_COMPARE), refusals: authRefusals },
   catches: { ...catches, slow: [`http_req_duration{name:${CUSTOMERS}}`] },
+  // As many as are answered, for AUTH_DURATION.
+  apiRequests: () => undefined,
   smoke: {
     order: 4,
     scenarios: {
-      auth_perf: { executor: "constant-vus", vus: 1, duration: "5s", exec: "timed" },
+      // Paced, so smoke's keyed requests stay countable (Railzway limits each key): 100 timed pairs in 5 s.
+      auth_perf: {
+        executor: "constant-arrival-rate",
+        rate: SMOKE_RATE,
+        timeUnit: "1s",
+        duration: "5s",
+        preAllocatedVUs: 2,
+        maxVUs: 20,
+        exec: "timed",
+      },
       auth_refusals: { executor: "per-vu-iterations", vus: 1, iterations: 1, maxDuration: "30s", exec: "refusals" },
     },
     thresholds: {
@@ -194,5 +274,6 @@ export const apiKeyAuthPerf: Scenario<SetupData> = {
     setup: ready,
     iterations: { timed: () => authIteration(true), refusals: authRefusals },
     catches: { ...catches, slow: [`http_req_duration{name:${CUSTOMERS},scenario:auth_perf}`] },
+    apiRequests: () => 1 + SMOKE_RATE * 5 + REFUSAL_KEYED,
   },
 };

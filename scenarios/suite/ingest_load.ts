@@ -87,6 +87,8 @@ export const ingestLoad: Scenario<SetupData> = {
   },
   iterations: { load },
   notes: () => [...limiterNotes(), ...byDesign(ingestLoadConfig.INGEST_VUS)],
+  // As many as are answered, for INGEST_DURATION.
+  apiRequests: () => undefined,
   catches: {
     "ingest-shared-id": ["ingest_unique_id"],
     "ingest-echo": ["ingest_echo"],
@@ -120,6 +122,7 @@ export const ingestLoad: Scenario<SetupData> = {
     },
     iterations: { load },
     notes: limiterNotes,
+    apiRequests: () => 2 + SMOKE_RATE * 5,
     catches: {
       "ingest-shared-id": ["ingest_unique_id"],
       "ingest-echo": ["ingest_echo"],

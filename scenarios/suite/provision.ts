@@ -8,6 +8,7 @@
 // half-finished earlier run never collides with Valora's duplicate-code 500).
 import * as valora from "k6/x/valora";
 import { cfg, problem, variables } from "../framework/config";
+import { flavorTraits } from "../framework/flavor";
 import { defineInvariants } from "../framework/invariants";
 import type { Scenario, SetupData } from "../framework/scenario";
 import type { SummaryData } from "../framework/summary";
@@ -35,6 +36,13 @@ const v = variables("provision", {
     kind: "path",
     def: "valora.env",
     doc: "the environment file provision reads (if present) and writes (mode 0600)",
+  },
+  PROVISION_API_KEYS: {
+    kind: "int",
+    def: 1,
+    min: 1,
+    max: 20,
+    doc: "API keys to provision: API_KEY, and the others as API_KEYS (Railzway limits each key's requests)",
   },
   PROVISION_TENANT_B: {
     kind: "bool",
@@ -83,7 +91,7 @@ export const PROVISION_CUSTOMER_EMAIL = "k6-provision@example.com";
 
 const expect2xxOr400 = http.expectedStatuses({ min: 200, max: 299 }, 400);
 
-export type Outcome = "reused" | "created" | "configured" | "invited" | "REPLACED";
+export type Outcome = "reused" | "created" | "configured" | "invited" | "REPLACED" | "NOT SET";
 
 export interface ProvisionResult extends SetupData {
   /** The environment the other scenarios read. Secret: only ever written to PROVISION_ENV_FILE. */
@@ -119,6 +127,7 @@ function earlierEnv(): Record<string, string> {
   if (text === null) return {};
   const env = parseEnvFile(text);
   for (const k of SECRET_KEYS) registerSecret(env[k]);
+  for (const k of (env.API_KEYS ?? "").split(",")) registerSecret(k);
   return env;
 }
 
@@ -216,9 +225,10 @@ export function provision(): ProvisionResult {
       step("api key", "reused", from);
       break;
     }
-    replaced.push(`${from} was refused by Valora (${res.status} on GET /api/customers): a new API key was created`);
+    replaced.push(`${from} was refused by ${flavorTraits().label} (${res.status} on GET /api/customers): a new API key was created`);
   }
   if (!apiKey) apiKey = createApiKey(creds, step, "api key");
+  const extraKeys = provisionExtraKeys(earlier, () => createApiKey(creds, step, "api key (API_KEYS)"), step, replaced);
 
   // 3–5. Meter, customer and the subscription chain.
   const meterCode = cfg.explicit.meterCode ? cfg.meterCode : PROVISION_METER_CODE;
@@ -246,6 +256,8 @@ export function provision(): ProvisionResult {
       : "";
   for (const r of replaced) warn(`provision REPLACED a value: ${r}`);
   const replacedBefore = replaced.length;
+  const notChecked: Record<string, string> = {};
+  if (!webhookSecret && notSet.stripe) notChecked.provision_webhook_ready = notSet.stripe;
 
   const env: Record<string, string> = {
     BASE_URL: cfg.baseUrl,
@@ -257,10 +269,10 @@ export function provision(): ProvisionResult {
     ADMIN_PASSWORD: cfg.adminPassword,
     ADMIN_SESSION: session.token,
     PAYMENT_PROVIDER: "stripe",
-    WEBHOOK_SECRET: webhookSecret,
   };
+  if (webhookSecret) env.WEBHOOK_SECRET = webhookSecret;
+  if (extraKeys.length > 0) env.API_KEYS = extraKeys.join(",");
   if (adyenKey) env.ADYEN_HMAC_KEY = adyenKey;
-  const notChecked: Record<string, string> = {};
   if (v.PROVISION_TENANT_B) Object.assign(env, tenantB(session.token, earlier, step, replaced));
   else notChecked.provision_tenant_ready = "PROVISION_TENANT_B=false: no second tenant was provisioned";
   Object.assign(env, member(creds, earlier, step));
@@ -406,12 +418,36 @@ function member(
   return {};
 }
 
-/** A new API key with every scope, for the org creds act in. */
+/**
+ * The scopes a provisioned key is created with, requested explicitly: what the suite's requests need, among the
+ * scopes the server offers (GET /admin/api-keys/scopes). Railzway checks one on every /api route.
+ */
+export const NEEDED_SCOPES = [
+  "usage:ingest",
+  "customer:view",
+  "customer:create",
+  "meter:view",
+  "meter:create",
+  "product:create",
+  "product:update",
+  "price:create",
+  "subscription:view",
+  "subscription:create",
+  "subscription:activate",
+  "invoice:view",
+  "feature:view",
+  "feature:create",
+];
+
+/** A new API key with the scopes the suite needs (NEEDED_SCOPES), for the org creds act in. */
 function createApiKey(creds: AdminCredentials, step: (name: string, outcome: Outcome, detail: string) => void, label: string): string {
   const scopesRes = admin("GET", "/admin/api-keys/scopes", creds);
-  const scopes = Array.isArray(bodyJson(scopesRes))
+  const offered = Array.isArray(bodyJson(scopesRes))
     ? (bodyJson(scopesRes) as unknown[]).filter((s) => typeof s === "string")
     : [];
+  const scopes = NEEDED_SCOPES.filter((x) => offered.includes(x));
+  const missing = NEEDED_SCOPES.filter((x) => !offered.includes(x) && (flavorTraits().meteredFeatures || !x.startsWith("feature:")));
+  if (missing.length > 0) step(`${label} scopes`, "NOT SET", `the server offers no ${missing.join(", ")}: the key is created without`);
   const res = admin("POST", "/admin/api-keys", creds, { name: "valora-k6", scopes });
   const b = bodyJson(res);
   if (res.status !== 200 || !isObject(b) || typeof b.api_key !== "string") failed("POST /admin/api-keys", res);
@@ -474,12 +510,25 @@ function billingChain(
 
   // 5. The subscription chain, only when the customer cannot ingest on the meter yet.
   const probe = ingestProbe(apiKey, customerId, meterCode);
+  const codes = errorCodes(probe);
   if (probe.status === 200) {
     step(`${who}subscription`, "reused", "the customer already ingests on the meter");
+  } else if (probe.status === 403) {
+    // The key holds usage:ingest: a 403 is the server's scope table (Railzway 4ff8772), not the key.
+    warn(
+      `provision: the provisioned key cannot ingest (403 on POST /api/usage): ${flavorTraits().ingestForbidden}; ` +
+        "then run provision again to build the subscription",
+    );
+    step(`${who}subscription`, "NOT SET", "usage ingest is refused with 403 (see the warning)");
   } else {
-    const codes = errorCodes(probe);
-    if (!codes.includes("invalid_subscription")) failed("the ingest probe (POST /api/usage)", probe);
+    if (!codes.includes("invalid_subscription") && !codes.includes("feature_not_entitled")) {
+      failed("the ingest probe (POST /api/usage)", probe);
+    }
+    if (codes.includes("feature_not_entitled")) {
+      step(`${who}subscription`, "reused", "the ACTIVE subscription has no metered feature on the meter: a new one is made");
+    }
     const chain = subscribe(apiKey, customerId, meterId, {});
+    if (chain.featureId) step(`${who}metered feature`, "created", `${chain.featureId} on product ${chain.productId}`);
     const { productId, priceId, subscriptionId: subId } = chain;
     step(`${who}product, price, price amount`, "created", `${productId}, ${priceId}`);
     step(`${who}subscription`, "created", `${subId} (ACTIVE)`);
@@ -524,6 +573,8 @@ export interface Subscribed {
   productId: string;
   priceId: string;
   subscriptionId: string;
+  /** Railzway: the metered feature attached to the product before activation. */
+  featureId?: string;
 }
 
 /**
@@ -536,6 +587,17 @@ export function subscribe(apiKey: string, customerId: string, meterId: string, o
   const suffix = valora.snowflake();
   const product = api("POST", "/api/products", { code: `k6-product-${suffix}`, name: "k6 product" }, key);
   const productId = idOf(product) ?? failed("POST /api/products", product);
+  const traits = flavorTraits();
+  let featureId: string | undefined;
+  if (traits.meteredFeatures) {
+    // Railzway: ingest needs the product's metered feature on the meter, attached before activation.
+    featureId = meteredFeature(apiKey, meterId);
+    const put = api("PUT", `/api/products/${productId}/features`, { feature_ids: [featureId] }, {
+      ...key,
+      name: "PUT /api/products/:id/features",
+    });
+    if (put.status !== 200) failed(`PUT /api/products/${productId}/features`, put);
+  }
   const price = api(
     "POST",
     "/api/prices",
@@ -567,7 +629,7 @@ export function subscribe(apiKey: string, customerId: string, meterId: string, o
     customer_id: customerId,
     collection_mode: "SEND_INVOICE",
     billing_cycle_type: "MONTHLY",
-    items: [{ price_id: priceId, meter_id: meterId }],
+    items: [traits.subscriptionItem(priceId, meterId)],
   };
   if (opts.metadata) subBody.metadata = opts.metadata;
   const sub = api("POST", "/api/subscriptions", subBody, key);
@@ -577,8 +639,43 @@ export function subscribe(apiKey: string, customerId: string, meterId: string, o
     name: "POST /api/subscriptions/:id/activate",
   });
   if (act.status < 200 || act.status >= 300) failed(`POST /api/subscriptions/${subscriptionId}/activate`, act);
-  return { productId, priceId, subscriptionId };
+  return { productId, priceId, subscriptionId, featureId };
 }
+
+/** Railzway's metered feature on the meter, found by its code or created. */
+function meteredFeature(apiKey: string, meterId: string): string {
+  const code = `k6-metered-${meterId}`;
+  const found = listOf(api("GET", "/api/features", null, { key: apiKey, query: { code } })).find(
+    (f) => f.code === code && f.feature_type === "metered",
+  );
+  if (found && typeof found.id === "string") return found.id;
+  const res = api("POST", "/api/features", { code, name: `k6 metered ${meterId}`, feature_type: "metered", meter_id: meterId }, { key: apiKey });
+  return idOf(res) ?? failed("POST /api/features", res);
+}
+
+/** API_KEYS: the earlier environment file's extra keys that still work, and new ones up to PROVISION_API_KEYS. */
+function provisionExtraKeys(
+  earlier: Record<string, string>,
+  mint: () => string,
+  step: (n: string, o: Outcome, d: string) => void,
+  replaced: string[],
+): string[] {
+  const want = v.PROVISION_API_KEYS - 1;
+  const out: string[] = [];
+  const known = [...cfg.apiKeys, ...(earlier.API_KEYS ?? "").split(",")].map((k) => k.trim()).filter((k) => k !== "");
+  for (const k of known) {
+    if (out.length >= want || out.includes(k)) continue;
+    registerSecret(k);
+    if (keyWorks(k)) out.push(k);
+    else replaced.push(`a key of API_KEYS was refused (GET /api/customers): another was created`);
+  }
+  if (out.length > 0) step("api keys (API_KEYS)", "reused", `${out.length}`);
+  while (out.length < want) out.push(mint());
+  return out;
+}
+
+/** Why a provider secret was not set (Railzway cannot be given one over HTTP), by provider: the operator's line. */
+const notSet: Record<string, string> = {};
 
 interface SecretSource {
   variable: string;
@@ -610,9 +707,22 @@ function providerSecret(
     registerSecret(secret);
     const res = signedCanary(provider, secret, customerId);
     if (res.status === 200) {
-      step(label, "reused", `${from} (Valora accepts it)`);
+      step(label, "reused", `${from} (${flavorTraits().label} accepts it)`);
       return secret;
     }
+  }
+  if (!flavorTraits().providerRoute) {
+    // Railzway 4ff8772 has the handlers but does not route /admin/payment-providers: nothing to configure over HTTP.
+    const line =
+      `${label}: Railzway does not route POST /admin/payment-providers, so provision cannot set it over HTTP` +
+      (candidates.length > 0 ? ` (${candidates.map(([from]) => from).join(" and ")} ${candidates.length > 1 ? "were" : "was"} refused by the server)` : "") +
+      `: configure org ${creds.orgId}'s ${provider} provider by hand (route Railzway's payment-provider handlers, or store the ` +
+      `config as its vault encrypts it), then run provision again with ${src.variable} set to that secret: provision proves it ` +
+      `with a signed event and writes it to ${envFilePath}`;
+    warn(`provision: ${line}`);
+    if (src.variable === "WEBHOOK_SECRET") notSet.stripe = line;
+    step(label, "NOT SET", `the operator sets it by hand, then passes it in ${src.variable}`);
+    return "";
   }
   const secret = candidates.length > 0 && src.given ? src.given : src.fresh();
   registerSecret(secret);
@@ -625,7 +735,7 @@ function providerSecret(
     const tried = candidates.map(([from]) => from).join(" and ");
     replaced.push(
       `${src.variable}: the ${provider} secret of org ${creds.orgId} was replaced` +
-        (tried ? ` (${tried} ${candidates.length > 1 ? "were" : "was"} refused by Valora)` : " (no known secret: set WEBHOOK_SECRET, or keep the earlier environment file, to reuse it)") +
+        (tried ? ` (${tried} ${candidates.length > 1 ? "were" : "was"} refused by ${flavorTraits().label})` : " (no known secret: set WEBHOOK_SECRET, or keep the earlier environment file, to reuse it)") +
         `: every earlier environment file's ${src.variable} stops working`,
     );
     step(label, "REPLACED", src.given ? src.variable : "generated");
@@ -675,6 +785,7 @@ function configureProvider(creds: AdminCredentials, provider: string, config: Re
 const ENV_ORDER = [
   "BASE_URL",
   "API_KEY",
+  "API_KEYS",
   "ORG_ID",
   "CUSTOMER_ID",
   "METER_CODE",
@@ -727,12 +838,16 @@ function ensureEnvDir(): void {
 /** Proves the result: the provisioned key ingests for the customer, and a webhook signed with the secret is taken. */
 function verify(d: ProvisionResult): void {
   for (const k of SECRET_KEYS) registerSecret(d.env[k]);
+  for (const k of (d.env.API_KEYS ?? "").split(",")) registerSecret(k);
   const res = ingestProbe(d.env.API_KEY, d.env.CUSTOMER_ID, d.env.METER_CODE);
   holds(
     "provision_ready",
     res.status === 200,
     "the provisioned key, customer and meter ingest usage",
-    () => `POST /api/usage answered ${res.status}: ${excerpt(res.body)}`,
+    () =>
+      res.status === 403
+        ? `POST /api/usage answered 403: the key's scopes do not allow usage ingest: ${flavorTraits().ingestForbidden}`
+        : `POST /api/usage answered ${res.status}: ${excerpt(res.body)}`,
   );
   if (d.env.TENANT_B_API_KEY) {
     const b = ingestProbe(d.env.TENANT_B_API_KEY, d.env.TENANT_B_CUSTOMER_ID, d.env.TENANT_B_METER_CODE);
@@ -743,6 +858,7 @@ function verify(d: ProvisionResult): void {
       () => `POST /api/usage with TENANT_B_API_KEY answered ${b.status}: ${excerpt(b.body)}`,
     );
   }
+  if (!d.env.WEBHOOK_SECRET) return; // NOT CHECKED since setup, with the reason
   // A failed payment changes no balance: the check leaves the books as they were.
   const ev = valora.stripeEvent({ type: "payment_intent.payment_failed", customerId: d.env.CUSTOMER_ID });
   const sig = valora.signStripe(ev.body, { secret: d.env.WEBHOOK_SECRET });
@@ -765,6 +881,7 @@ function reportExtras(data: SummaryData): ReportExtras {
     return { preface: ["Nothing provisioned: setup failed (see the error above)."] };
   }
   for (const k of SECRET_KEYS) registerSecret(result.env[k]);
+  for (const k of (result.env.API_KEYS ?? "").split(",")) registerSecret(k);
   const preface = [
     "Provisioned:",
     ...result.steps.map((s) => `  ${s.step.padEnd(28)} ${s.outcome.padEnd(10)} ${s.detail}`),
@@ -795,5 +912,7 @@ export const provisionScenario: Scenario<ProvisionResult> = {
   catches: {
     "provider-config-ignored": ["provision_webhook_ready"],
     "activation-ignored": ["provision_ready", "provision_tenant_ready"],
+    // Railzway only: the unmodified scope table refuses every key's ingest.
+    "railzway-ingest-scope": ["provision_ready"],
   },
 };

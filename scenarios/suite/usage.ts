@@ -9,6 +9,7 @@ import * as valora from "k6/x/valora";
 import { cfg, named } from "../framework/config";
 import {
   apiHeaders,
+  nextKey,
   bodyJson,
   errorEnvelope,
   expect2xxOr429,
@@ -19,9 +20,10 @@ import {
   url,
   type Response,
 } from "../framework/http";
+import { flavorTraits, keyLimit } from "../framework/flavor";
 import { defineInvariants } from "../framework/invariants";
 import { excerpt } from "../framework/log";
-import { abort, assertApiKey, assertReachable, withRetry } from "../framework/preflight";
+import { abort, assertApiKeys, assertReachable, withRetry } from "../framework/preflight";
 import { sameInstant } from "../framework/time";
 
 /** The invariants every ingest scenario checks on every accepted answer and every 429. */
@@ -31,7 +33,7 @@ export const usageInvariants = defineInvariants({
   },
   rate_limit_retry_after: {
     description: "Every 429 from the usage limiter carries a usable Retry-After.",
-    conditional: "no 429 was answered, so there was no Retry-After to check",
+    conditional: "no 429 came from the usage limiter, so there was no Retry-After to check",
   },
 });
 const { holds } = usageInvariants;
@@ -126,30 +128,53 @@ export function checkEchoOffered(res: Response, body: string, idSet: string): Ec
   return verdict;
 }
 
-/** rate_limit_retry_after: a 429 tells the client when to come back. */
+/**
+ * rate_limit_retry_after: a 429 from the usage limiter tells the client when to come back. Railzway's per-key
+ * limiter sends no Retry-After by design: its 429s are counted and named (limiterNotes), not held to this.
+ */
 export function checkRetryAfter(res: Response): void {
   if (res.status !== 429) return;
   rateLimited.add(1);
-  limiterReasonSeen(res);
+  const limiter = limiterOf(res);
+  valora.count(`valora-k6/usage-429/${limiter.counter}`, 1);
+  if (limiter.kind === "per-key") return;
   holds(
     "rate_limit_retry_after",
     retryAfterSeconds(res) !== undefined,
     "a 429 carries a usable Retry-After",
-    () => `Retry-After is ${JSON.stringify(res.headers["Retry-After"] ?? null)}`,
+    () => `Retry-After is ${JSON.stringify(res.headers["Retry-After"] ?? null)} (${limiter.name})`,
   );
 }
 
 /** Valora's usage limiter names why it refused (contract 2.5); the per-(customer, meter) lock is the one that serialises. */
 export const LOCK_REASON = "customer-meter-concurrency";
 
-function limiterReasonSeen(res: Response): string {
-  const reason = header(res, "X-Rate-Limited-Reason") ?? "none";
-  // One shared counter per reason: the summary explains what throttled the run.
-  valora.count(`valora-k6/usage-429/${reason}`, 1);
-  return reason;
+export interface Limiter {
+  kind: "usage" | "per-key" | "unknown";
+  /** Who answered, for messages: "the usage limiter (X-Rate-Limited-Reason: org-rate)". */
+  name: string;
+  /** The shared counter it is tallied under. */
+  counter: string;
 }
 
-/** 429s answered so far in this process, by X-Rate-Limited-Reason ("none" when the header was absent). */
+/**
+ * Which limiter answered a 429: the usage limiter names its reason in X-Rate-Limited-Reason (both flavours);
+ * Railzway's per-key limiter answers rate_limited without a reason or Retry-After.
+ */
+export function limiterOf(res: Response): Limiter {
+  const reason = header(res, "X-Rate-Limited-Reason");
+  if (reason) return { kind: "usage", name: `the usage limiter (X-Rate-Limited-Reason: ${reason})`, counter: reason };
+  if (flavorTraits().keyLimiter) {
+    return {
+      kind: "per-key",
+      name: `Railzway's per-key limiter (429 without Retry-After: ${keyLimit.shown} per key)`,
+      counter: "per-key",
+    };
+  }
+  return { kind: "unknown", name: "a limiter that gave no X-Rate-Limited-Reason", counter: "none" };
+}
+
+/** 429s answered so far in this process, by X-Rate-Limited-Reason ("per-key" for Railzway's, "none" when unnamed). */
 export function limiter429s(reason: string): number {
   return valora.count(`valora-k6/usage-429/${reason}`);
 }
@@ -158,16 +183,23 @@ export function limiter429s(reason: string): number {
 export function limiterNotes(): string[] {
   const lock = limiter429s(LOCK_REASON);
   const buckets = limiter429s("org-rate") + limiter429s("endpoint-rate");
+  const perKey = limiter429s("per-key");
   const out: string[] = [];
   if (lock > 0) {
     out.push(
-      `${lock} 429s came from Valora's per-(customer, meter) lock (X-Rate-Limited-Reason: ${LOCK_REASON}): with the ` +
+      `${lock} 429s came from the usage limiter's per-(customer, meter) lock (X-Rate-Limited-Reason: ${LOCK_REASON}): with the ` +
         "usage limiter on, concurrent posts for one customer and meter are refused before the idempotency lookup",
     );
   }
   if (buckets > 0) {
     out.push(
-      `${buckets} 429s came from Valora's org token buckets (X-Rate-Limited-Reason: org-rate, endpoint-rate; 15/s sustained per org by default)`,
+      `${buckets} 429s came from the usage limiter's org token buckets (X-Rate-Limited-Reason: org-rate, endpoint-rate; 15/s sustained per org by default)`,
+    );
+  }
+  if (perKey > 0) {
+    out.push(
+      `${perKey} 429s came from Railzway's per-key limiter (${keyLimit.shown} per key, fixed window, no Retry-After): ` +
+        "the run sent more /api requests per key than it allows; list more keys of the org in API_KEYS to spread them",
     );
   }
   return out;
@@ -180,9 +212,9 @@ export interface RetryPolicy {
 }
 
 /**
- * A real client's answer to a 429: wait Retry-After (capped) plus jitter, so retries do not collide again; give up
- * after 6 attempts or 10 s. Valora's own limits let a burst of identical posts through within a few seconds; a
- * limiter that lets one request a second through does not.
+ * A real client's answer to a 429: wait Retry-After (capped), or back off 1, 2, 4 s when there is none, plus
+ * jitter, so retries do not collide again; give up after 6 attempts or 10 s. Valora's own limits let a burst of
+ * identical posts through within a few seconds; a limiter that lets one request a second through does not.
  */
 export const CLIENT_RETRY: RetryPolicy = { maxAttempts: 6, deadline: 10 };
 
@@ -200,19 +232,36 @@ function paramsFor(name: string): Params {
   return p;
 }
 
+/** The wait before retry number `attempt` (1-based) after a 429: Retry-After if usable, else exponential backoff. */
+export function retryWait(res: Response, attempt: number): number {
+  const told = retryAfterSeconds(res);
+  return Math.min(told ?? 2 ** (attempt - 1), 5) + Math.random();
+}
+
 /** Posts one event; on a 429 waits as told and retries within `policy`. Every answer is passed to `each`. */
 export function postUsage(body: string, policy?: RetryPolicy, each?: (res: Response) => void, name = USAGE): Response {
   const started = Date.now();
   const params = paramsFor(name);
+  // With API_KEYS, every post takes the next key (Railzway limits each key); otherwise the cached params as they are.
+  const rotate = cfg.apiKeys.length > 0;
   for (let attempt = 1; ; attempt++) {
-    const res = http.post(usageUrl, body, params) as Response;
+    const res = http.post(usageUrl, body, rotate ? { ...params, headers: apiHeaders(nextKey()) } : params) as Response;
     each?.(res);
     checkRetryAfter(res);
     if (res.status !== 429 || !policy || attempt >= policy.maxAttempts) return res;
-    const wait = Math.min(retryAfterSeconds(res) ?? 1, 5) + Math.random();
+    const wait = retryWait(res, attempt);
     if ((Date.now() - started) / 1000 + wait > policy.deadline) return res;
     sleep(wait);
   }
+}
+
+/** Why a 429 that outlasted the retries is not an answer: the limiter that answered, and what to change. */
+export function throttled(res: Response, what: string): string {
+  const limiter = limiterOf(res);
+  if (limiter.kind === "per-key") {
+    return `${what} was throttled by ${limiter.name} even after backing off, so it got no answer to compare: list more keys of the org in API_KEYS to spread the requests`;
+  }
+  return `${what} was throttled by ${limiter.name} even after waiting as told, so it got no answer to compare`;
 }
 
 /** Why Valora refused an ingest, in terms of the variables that configure it. */
@@ -225,19 +274,33 @@ export function explainRefusal(res: Response): string {
       ? String(b.error.errors[0].code ?? "")
       : "";
   if (res.status === 401) return `${named("API_KEY")} was refused (401 on POST /api/usage)`;
-  if (res.status === 403) return `${named("API_KEY")}: the key's scopes do not allow usage ingest (403 on POST /api/usage)`;
+  if (res.status === 403) {
+    return `${named("API_KEY")}: the key's scopes do not allow usage ingest (403 on POST /api/usage): ${flavorTraits().ingestForbidden}`;
+  }
+  if (res.status === 402) {
+    return `the org's usage quota is used up (402${env ? ` ${env.type}` : ""} on POST /api/usage): Railzway refuses new events until the quota is raised or the period resets`;
+  }
+  if (res.status === 429) return `usage ingest is throttled: ${throttled(res, "POST /api/usage")}`;
   if (res.status >= 500) return `Valora failed: POST /api/usage answered ${res.status}${env ? ` ${env.type}` : ""} (a server error, not a configuration problem)`;
   if (code === "invalid_subscription")
     return `${named("CUSTOMER_ID")}: customer ${cfg.customerId} has no ACTIVE subscription (or does not exist) in the key's org`;
   if (code === "invalid_meter") return `${named("METER_CODE")}: "${cfg.meterCode}" is not a meter of the key's org`;
   if (code === "invalid_customer") return `${named("CUSTOMER_ID")}: "${cfg.customerId}" is not a valid customer id`;
+  if (code === "feature_not_entitled") {
+    return (
+      `${named("CUSTOMER_ID")}: the ACTIVE subscription of customer ${cfg.customerId} is not entitled to a metered feature on meter ` +
+      `"${cfg.meterCode}" (400 feature_not_entitled): Railzway needs the product to have a metered feature for the meter ` +
+      "(POST /api/features, then PUT /api/products/:id/features) before the subscription is activated, and adding it later " +
+      "does not fix an active subscription: make a new subscription after attaching the feature (dist/provision.js does)"
+    );
+  }
   return `POST /api/usage answered ${res.status}${env ? ` ${env.type}` : ""} ${excerpt(res.body)}`;
 }
 
 /** Setup for every ingest scenario: the server answers, the key works, and one probe event is accepted. */
 export function ingestPreflight(): void {
   assertReachable();
-  assertApiKey();
+  assertApiKeys();
   const body = JSON.stringify(usagePayload(valora.idempotencyKey("k6-usage-probe")));
   const res = withRetry(() => postUsage(body, CLIENT_RETRY, undefined, `${USAGE} (setup)`));
   if (res.status < 200 || res.status >= 300) abort(`usage ingest does not work: ${explainRefusal(res)}`);
