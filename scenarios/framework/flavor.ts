@@ -5,7 +5,7 @@
 //
 // FLAVORS below is the one place that says what differs per flavour; scenarios read flavorTraits(), never the name.
 import { cfg, problem, variables } from "./config";
-import { errorEnvelope, send, unreachable } from "./http";
+import { errorEnvelope, header, send, unreachable, type Response } from "./http";
 
 export type Flavor = "valora" | "railzway";
 
@@ -134,3 +134,29 @@ export function flavorTraits(): FlavorTraits {
 export function targetLine(t: Target): string {
   return `target: ${FLAVORS[t.flavor].label} at ${cfg.baseUrlShown} (${t.how})`;
 }
+
+export interface Limiter {
+  kind: "usage" | "per-key" | "unknown";
+  /** Who answered, for messages: "the usage limiter (X-Rate-Limited-Reason: org-rate)". */
+  name: string;
+  /** The shared counter it is tallied under. */
+  counter: string;
+}
+
+/**
+ * Which limiter answered a 429: the usage limiter names its reason in X-Rate-Limited-Reason (both flavours);
+ * Railzway's per-key limiter answers rate_limited without a reason or Retry-After.
+ */
+export function limiterOf(res: Response): Limiter {
+  const reason = header(res, "X-Rate-Limited-Reason");
+  if (reason) return { kind: "usage", name: `the usage limiter (X-Rate-Limited-Reason: ${reason})`, counter: reason };
+  if (flavorTraits().keyLimiter) {
+    return {
+      kind: "per-key",
+      name: `Railzway's per-key limiter (429 without Retry-After: ${keyLimit.shown} per key)`,
+      counter: "per-key",
+    };
+  }
+  return { kind: "unknown", name: "a limiter that gave no X-Rate-Limited-Reason", counter: "none" };
+}
+

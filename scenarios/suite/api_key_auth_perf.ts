@@ -9,7 +9,7 @@ import { randomBytes } from "k6/crypto";
 import { cfg, variables } from "../framework/config";
 import { randomHex } from "../framework/random";
 import { api, errorEnvelope, expect2xx, expect401, header, send, type Response } from "../framework/http";
-import { flavorTraits, keyLimit } from "../framework/flavor";
+import { flavorTraits, keyLimit, limiterOf } from "../framework/flavor";
 import { defineInvariants } from "../framework/invariants";
 import { excerpt, info, warnLimited } from "../framework/log";
 import { assertApiKeys, assertReachable } from "../framework/preflight";
@@ -84,6 +84,12 @@ function refusal(inv: Name, label: string, res: Response): void {
   holds(inv, refusedProperly(res), label, () => `answered ${res.status}: ${excerpt(res.body)}`);
 }
 
+/** What a keyed request that failed got: a 429 names the limiter that answered it. */
+function keyedAnswer(res: Response): string {
+  const by = res.status === 429 ? ` (throttled by ${limiterOf(res).name})` : "";
+  return `GET /api/customers with the key answered ${res.status}${by}`;
+}
+
 /**
  * One timed pair. The two requests alternate in order between iterations so neither always gets the warmer
  * connection; the ratio's denominator is floored at 1 ms because a sub-millisecond local answer would turn
@@ -98,14 +104,14 @@ export function authIteration(compare: boolean): void {
   if (!compare) {
     const res = authed();
     withKey.add(res.timings.duration);
-    if (res.status !== 200) warnLimited("auth-status", `GET /api/customers with the key answered ${res.status}`);
+    if (res.status !== 200) warnLimited("auth-status", keyedAnswer(res));
     return;
   }
   const keyFirst = exec.vu.iterationInScenario % 2 === 0;
   const a = keyFirst ? authed() : bare();
   const b = keyFirst ? bare() : authed();
   const [res, unauth] = keyFirst ? [a, b] : [b, a];
-  if (res.status !== 200) warnLimited("auth-status", `GET /api/customers with the key answered ${res.status}`);
+  if (res.status !== 200) warnLimited("auth-status", keyedAnswer(res));
   refusal("auth_refuses_missing_key", "a request without a key is refused with 401 unauthorized", unauth);
 
   const d1 = res.timings.duration;

@@ -13,14 +13,13 @@ import {
   bodyJson,
   errorEnvelope,
   expect2xxOr429,
-  header,
   isObject,
   retryAfterSeconds,
   unreachable,
   url,
   type Response,
 } from "../framework/http";
-import { flavorTraits, keyLimit } from "../framework/flavor";
+import { flavorTraits, keyLimit, limiterOf } from "../framework/flavor";
 import { defineInvariants } from "../framework/invariants";
 import { excerpt } from "../framework/log";
 import { abort, assertApiKeys, assertReachable, withRetry } from "../framework/preflight";
@@ -39,6 +38,7 @@ export const usageInvariants = defineInvariants({
 const { holds } = usageInvariants;
 
 export const USAGE = "POST /api/usage";
+export { limiterOf };
 
 /** The original suite's payload: string ids, value, ISO recorded_at, idempotency key. */
 export interface UsagePayload {
@@ -148,31 +148,6 @@ export function checkRetryAfter(res: Response): void {
 
 /** Valora's usage limiter names why it refused (contract 2.5); the per-(customer, meter) lock is the one that serialises. */
 export const LOCK_REASON = "customer-meter-concurrency";
-
-export interface Limiter {
-  kind: "usage" | "per-key" | "unknown";
-  /** Who answered, for messages: "the usage limiter (X-Rate-Limited-Reason: org-rate)". */
-  name: string;
-  /** The shared counter it is tallied under. */
-  counter: string;
-}
-
-/**
- * Which limiter answered a 429: the usage limiter names its reason in X-Rate-Limited-Reason (both flavours);
- * Railzway's per-key limiter answers rate_limited without a reason or Retry-After.
- */
-export function limiterOf(res: Response): Limiter {
-  const reason = header(res, "X-Rate-Limited-Reason");
-  if (reason) return { kind: "usage", name: `the usage limiter (X-Rate-Limited-Reason: ${reason})`, counter: reason };
-  if (flavorTraits().keyLimiter) {
-    return {
-      kind: "per-key",
-      name: `Railzway's per-key limiter (429 without Retry-After: ${keyLimit.shown} per key)`,
-      counter: "per-key",
-    };
-  }
-  return { kind: "unknown", name: "a limiter that gave no X-Rate-Limited-Reason", counter: "none" };
-}
 
 /** 429s answered so far in this process, by X-Rate-Limited-Reason ("per-key" for Railzway's, "none" when unnamed). */
 export function limiter429s(reason: string): number {

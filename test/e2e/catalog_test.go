@@ -81,6 +81,7 @@ type runReport struct {
 	Reasons    []string          `json:"reasons"`
 	Notes      []string          `json:"notes"`
 	Invariants []invariantResult `json:"invariants"`
+	Flavor     string            `json:"flavor"`
 	// crossed are the metric keys of thresholds that failed (not the invariant thresholds).
 	crossed []string
 	metrics map[string]json.RawMessage
