@@ -49,7 +49,7 @@ export interface SmokePart<D extends SetupData, A = unknown> {
   notes?(): string[];
   /** What smoke must trip under each fault because of this part. */
   catches: Catches;
-  /** The /api requests this part sends with keys, at most (undefined: as many as are answered). */
+  /** The /api requests this part sends with keys when nothing is throttled (undefined: as many as are answered). */
   apiRequests?(): number | undefined;
   /** The longest setup and teardown this part needs, in seconds. */
   setupSeconds?: number;
@@ -75,15 +75,18 @@ export interface Scenario<D extends SetupData, A = unknown> {
   catches: Catches;
   smoke?: SmokePart<D, A>;
   /**
-   * The /api requests the run sends with keys, at most, to plan them against Railzway's per-key limiter: a number,
-   * undefined for open-ended load (as many as are answered), or absent when the scenario sends none to speak of.
+   * The /api requests the run sends with keys when nothing is throttled, to plan them against Railzway's per-key
+   * limiter: a number, undefined for open-ended load (as many as are answered), or absent when the scenario sends
+   * none to speak of.
    */
   apiRequests?(): number | undefined;
 }
 
 /** What the run says up front about Railzway's per-key limiter: whether its /api requests fit the keys' windows. */
-function keyBudgetLine(requests: number | undefined): string {
+function keyBudgetLine(planned: number | undefined): string {
   const keys = 1 + cfg.apiKeys.length;
+  // Setup checks each key of API_KEYS once more.
+  const requests = planned === undefined ? undefined : planned + cfg.apiKeys.length;
   const cap = keys * keyLimit.requests;
   const over = `${keys} key${keys > 1 ? "s" : ""} (API_KEY${keys > 1 ? " and API_KEYS" : ""})`;
   const more = "list more keys of the org in API_KEYS to spread the load; a request the limiter throttles is NOT CHECKED, never a violation";
@@ -91,9 +94,9 @@ function keyBudgetLine(requests: number | undefined): string {
     return `Railzway's per-key limiter (${keyLimit.shown} per key) will cap this run: it sends /api requests as fast as they are answered, over ${over}, so at most about ${cap} are answered per window; ${more}`;
   }
   if (requests > cap * 0.9) {
-    return `Railzway's per-key limiter (${keyLimit.shown} per key) will cap this run: it may send about ${requests} /api requests over ${over}, more than their ${cap} per window; ${more}`;
+    return `Railzway's per-key limiter (${keyLimit.shown} per key) will cap this run: it sends about ${requests} /api requests over ${over} (more if 429s are retried), more than their ${cap} per window; ${more}`;
   }
-  return `Railzway's per-key limiter (${keyLimit.shown} per key): this run sends at most about ${requests} /api requests over ${over}, within their ${cap} per window`;
+  return `Railzway's per-key limiter (${keyLimit.shown} per key): this run sends about ${requests} /api requests over ${over} (more if 429s are retried), within their ${cap} per window`;
 }
 
 /** The exports of an entry file. */
