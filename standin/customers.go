@@ -310,6 +310,11 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request, rc reqCt
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	c := &customer{ID: s.gen.Next(), OrgID: rc.orgID, Name: name, Email: email, CreatedAt: now, UpdatedAt: now}
 	s.st.mu.Lock()
+	if s.fl.quotas && s.cfg.CustomerQuota > 0 && len(s.st.customersByOrg[rc.orgID]) >= s.cfg.CustomerQuota {
+		s.st.mu.Unlock()
+		writeError(w, errQuotaExceeded)
+		return
+	}
 	s.st.insertCustomer(c)
 	s.st.mu.Unlock()
 	writeCustomer(w, c)

@@ -57,6 +57,10 @@ func TestRailzwayUsageValidation(t *testing.T) {
 	wantStatus(t, h.ingest(uniqueKey("q")), 200)
 	wantEnvelope(t, h.ingest(uniqueKey("q")), 402, "quota_exceeded", "", "")
 	wantStatus(t, h.ingest(first), 200) // a replay is no new event
+
+	c := railzway(t, Config{Customers: 3, CustomerQuota: 5}) // 3 + the k6 customer + tenant B's (another org)
+	wantStatus(t, c.do("POST", "/api/customers", `{"name":"a","email":"a@example.com"}`, c.key()), 200)
+	wantEnvelope(t, c.do("POST", "/api/customers", `{"name":"b","email":"b@example.com"}`, c.key()), 402, "quota_exceeded", "", "")
 }
 
 // TestRailzwayScopes: every /api route needs its scope; the fault puts back 4ff8772's unmapped ingest scope.

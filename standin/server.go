@@ -10,6 +10,9 @@
 //	env := s.Fixture().Env(base) // BASE_URL, API_KEY, ORG_ID, … for k6
 //	s.SetFaults(standin.FaultIngestDuplicate) // now ingest_idempotency must fail
 //
+// Config.Flavor chooses the server played: Valora (the default) or the newer Railzway, whose differences
+// flavor.go lists in one place.
+//
 // Dashboard balances move as in Valora: not in the request, but when the rollup job, which Start runs on its own
 // ticker (Config.RollupInterval), applies the pending billing events (rollup.go).
 //
@@ -55,6 +58,9 @@ type Config struct {
 	// UsageQuota is Railzway's org usage quota (FlavorRailzway only): an org that has stored this many usage
 	// events gets 402 quota_exceeded for new ones. 0 (the default) means no quota.
 	UsageQuota int64
+	// CustomerQuota is Railzway's customer quota (FlavorRailzway only): an org with this many customers gets 402
+	// quota_exceeded from POST /api/customers and /admin/customers. 0 (the default) means no quota.
+	CustomerQuota int
 
 	SlowDelay time.Duration // FaultSlow's delay, default 600ms
 	// ErrorRate sets how often FaultErrors5xx fails a request: every N-th one, N = round(1/ErrorRate) and at
@@ -153,6 +159,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.UsageQuota < 0 {
 		c.UsageQuota = 0
+	}
+	if c.CustomerQuota < 0 {
+		c.CustomerQuota = 0
 	}
 	return c
 }

@@ -62,6 +62,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.cfg.KeyLimit, "key-limit", 1000, "railzway: /api requests allowed per raw key in each -key-window")
 	fs.DurationVar(&o.cfg.KeyWindow, "key-window", 10*time.Minute, "railzway: the per-key limiter's fixed window")
 	fs.Int64Var(&o.cfg.UsageQuota, "usage-quota", 0, "railzway: usage events an org may store before 402 quota_exceeded (0: no quota)")
+	fs.IntVar(&o.cfg.CustomerQuota, "customer-quota", 0, "railzway: customers an org may have before 402 quota_exceeded (0: no quota)")
 	fs.BoolVar(&o.listFaults, "list-faults", false, "print the faults and the invariant each breaks")
 	fs.DurationVar(&o.cfg.SlowDelay, "slow-delay", 600*time.Millisecond, "delay added to every response by the slow fault")
 	fs.Float64Var(&o.cfg.ErrorRate, "error-rate", 0.1, "the errors-5xx fault fails every round(1/R)-th request; R in (0,1]")
@@ -108,6 +109,8 @@ func parseFlags(args []string) (options, error) {
 		return o, usageError{fmt.Sprintf("invalid value %d for flag -key-limit: must be at least 1", o.cfg.KeyLimit)}
 	case o.cfg.KeyWindow < time.Millisecond:
 		return o, usageError{fmt.Sprintf("invalid value %v for flag -key-window: must be at least 1ms", o.cfg.KeyWindow)}
+	case o.cfg.CustomerQuota < 0:
+		return o, usageError{fmt.Sprintf("invalid value %d for flag -customer-quota: must be 0 (no quota) or positive", o.cfg.CustomerQuota)}
 	case o.cfg.UsageQuota < 0:
 		return o, usageError{fmt.Sprintf("invalid value %d for flag -usage-quota: must be 0 (no quota) or positive", o.cfg.UsageQuota)}
 	case strings.TrimSpace(o.addr) == "":
@@ -157,6 +160,7 @@ Flags:
   -key-limit N           railzway: /api requests per raw key in each window (default 1000, as Railzway)
   -key-window D          railzway: the per-key limiter's fixed window (default 10m, as Railzway)
   -usage-quota N         railzway: usage events per org before 402 quota_exceeded (default 0: no quota)
+  -customer-quota N      railzway: customers per org before 402 quota_exceeded (default 0: no quota)
   -faults a,b            switch faults on; "-faults list" (or -list-faults) prints them
                          (the Braintree signature check never runs for a real Braintree form, healthy or
                          faulty: every body that is not JSON is refused first, as in Valora)
