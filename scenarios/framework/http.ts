@@ -50,6 +50,11 @@ export function observeResponses(fn: ((res: Response) => void) | undefined): voi
   observer = fn;
 }
 
+/** Passes a response made without send (the ingest hot path's own http.post) to the observer. */
+export function observed(res: Response): void {
+  observer?.(res);
+}
+
 export function send(method: string, path: string, body: string | null, opts: RequestOptions = {}): Response {
   const params: Params = {
     headers: opts.headers ?? {},

@@ -9,6 +9,7 @@ import * as valora from "k6/x/valora";
 import { cfg, named } from "../framework/config";
 import {
   apiHeaders,
+  observed,
   nextKey,
   bodyJson,
   errorEnvelope,
@@ -221,6 +222,7 @@ export function postUsage(body: string, policy?: RetryPolicy, each?: (res: Respo
   const rotate = cfg.apiKeys.length > 0;
   for (let attempt = 1; ; attempt++) {
     const res = http.post(usageUrl, body, rotate ? { ...params, headers: apiHeaders(nextKey()) } : params) as Response;
+    observed(res);
     each?.(res);
     checkRetryAfter(res);
     if (res.status !== 429 || !policy || attempt >= policy.maxAttempts) return res;

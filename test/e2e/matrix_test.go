@@ -51,21 +51,17 @@ func rowScenarios(fault string) []string {
 	return out
 }
 
-// healthyRow is the healthy row's scenarios: the suite's and smoke, and for Valora capacity and billing_reconciliation too (the Railzway rows
-// keep to the suite's scenarios, within their time).
+// healthyRow is the healthy row's scenarios: the suite's and smoke, capacity and billing_reconciliation, in both
+// flavours.
 func healthyRow(flavor standin.Flavor) []string {
-	row := append(suiteScenarios(), "smoke")
-	if flavor == standin.FlavorValora {
-		row = append(row, "capacity", "billing_reconciliation")
-	}
-	return row
+	return append(suiteScenarios(), "smoke", "capacity", "billing_reconciliation")
 }
 
 // railzwayRowScenarios is a Railzway row: the scenarios bound to the fault but smoke, which the Valora rows
 // prove composes its parts (smoke alone when nothing else is bound), so the second flavour stays within its time.
-// Only the scenarios the Railzway flavour has been brought to (the suite's, smoke and provision) run there.
+// Every scenario runs there: the suite's, smoke, provision, capacity and billing_reconciliation.
 func railzwayRowScenarios(fault string) []string {
-	checked := map[string]bool{"smoke": true, "provision": true}
+	checked := map[string]bool{"smoke": true, "provision": true, "capacity": true, "billing_reconciliation": true}
 	for _, s := range suiteScenarios() {
 		checked[s] = true
 	}
