@@ -5,7 +5,7 @@
 //
 // FLAVORS below is the one place that says what differs per flavour; scenarios read flavorTraits(), never the name.
 import { cfg, problem, variables } from "./config";
-import { errorEnvelope, header, send, unreachable, type Response } from "./http";
+import { errorEnvelope, expectAnswer, header, send, unreachable, type Response } from "./http";
 
 export type Flavor = "valora" | "railzway";
 
@@ -101,7 +101,12 @@ let current: Target | undefined = v.VALORA_FLAVOR === "auto" ? undefined : { fla
  */
 export function resolveTarget(): Target {
   if (current) return current;
-  const res = send("GET", "/api/usage", null, { name: "GET /api/usage (flavour probe)", timeout: "10s", redirects: 0 });
+  const res = send("GET", "/api/usage", null, {
+    name: "GET /api/usage (flavour probe)",
+    timeout: "10s",
+    redirects: 0,
+    expect: expectAnswer,
+  });
   const env = errorEnvelope(res);
   if (res.status === 401 && env?.type === "unauthorized") {
     current = { flavor: "railzway", how: "detected: GET /api/usage without a key answered 401 unauthorized (Railzway routes it; Valora does not)" };

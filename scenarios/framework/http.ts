@@ -16,6 +16,8 @@ export const expect2xxOr429 = http.expectedStatuses({ min: 200, max: 299 }, 429)
 /** Negative cases: the refusal is the expected answer. */
 export const expect4xx = http.expectedStatuses({ min: 400, max: 499 });
 export const expect401 = http.expectedStatuses(401);
+/** A probe, where every answer below 500 is information (the flavour probe): only a 5xx counts as failed. */
+export const expectAnswer = http.expectedStatuses({ min: 200, max: 499 });
 export const expect302 = http.expectedStatuses(302);
 
 export interface RequestOptions {
