@@ -76,6 +76,29 @@ func encodeCursor(c *customer) string {
 	return base64.StdEncoding.EncodeToString(b)
 }
 
+// decodePageToken reads a page_token as Valora's ApplyPagination does. An empty token, or one that does not decode
+// (bad base64 or bad JSON), is no cursor: page 1. One that decodes to an unusable id or time makes the SQL cast
+// fail: ok is false, a 500.
+func decodePageToken(token string) (has bool, id valoraid.ID, at time.Time, ok bool) {
+	if token == "" {
+		return false, 0, time.Time{}, true
+	}
+	raw, err := base64.StdEncoding.DecodeString(token)
+	if err != nil {
+		return false, 0, time.Time{}, true
+	}
+	var c cursor
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return false, 0, time.Time{}, true
+	}
+	n, idErr := strconv.ParseInt(strings.TrimSpace(c.ID), 10, 64)
+	t, tOK := parseCursorTime(c.CreatedAt)
+	if idErr != nil || !tOK {
+		return false, 0, time.Time{}, false
+	}
+	return true, valoraid.ID(n), t, true
+}
+
 // cursorTimeLayouts are the forms Postgres would accept for the created_at comparison.
 var cursorTimeLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05Z07:00", "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02"}
 
@@ -153,26 +176,10 @@ func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request, rc reqCtx
 		return
 	}
 
-	// Cursor: a token that does not decode is ignored (page 1); one that decodes to an unusable id or time
-	// makes the SQL cast fail, which is a 500.
-	var (
-		hasCursor bool
-		curID     valoraid.ID
-		curTime   time.Time
-	)
-	if token := q.Get("page_token"); token != "" {
-		if raw, err := base64.StdEncoding.DecodeString(token); err == nil {
-			var c cursor
-			if err := json.Unmarshal(raw, &c); err == nil {
-				id, idErr := strconv.ParseInt(strings.TrimSpace(c.ID), 10, 64)
-				t, tOK := parseCursorTime(c.CreatedAt)
-				if idErr != nil || !tOK {
-					writeError(w, errInternal)
-					return
-				}
-				hasCursor, curID, curTime = true, valoraid.ID(id), t
-			}
-		}
+	hasCursor, curID, curTime, ok := decodePageToken(q.Get("page_token"))
+	if !ok {
+		writeError(w, errInternal)
+		return
 	}
 
 	repeat := hasCursor && s.faults.has(FaultPageRepeat)

@@ -209,24 +209,10 @@ func (s *Server) listInvoices(w http.ResponseWriter, r *http.Request, rc reqCtx)
 		}
 		f.customer = id
 	}
-	var (
-		hasCursor bool
-		curID     valoraid.ID
-		curTime   time.Time
-	)
-	if token := q.Get("page_token"); token != "" {
-		if raw, err := base64.StdEncoding.DecodeString(token); err == nil {
-			var c cursor
-			if err := json.Unmarshal(raw, &c); err == nil {
-				id, idErr := strconv.ParseInt(strings.TrimSpace(c.ID), 10, 64)
-				t, tOK := parseCursorTime(c.CreatedAt)
-				if idErr != nil || !tOK {
-					writeError(w, errInternal)
-					return
-				}
-				hasCursor, curID, curTime = true, valoraid.ID(id), t
-			}
-		}
+	hasCursor, curID, curTime, ok := decodePageToken(q.Get("page_token"))
+	if !ok {
+		writeError(w, errInternal)
+		return
 	}
 	s.st.mu.RLock()
 	list := s.st.invoicesByOrg[rc.orgID]

@@ -170,6 +170,13 @@ export function errorEnvelope(res: Response): { type: string; message: string } 
   return { type, message };
 }
 
+/** The codes of the envelope's validation errors (`error.errors[].code`), in order; [] when there are none. */
+export function errorCodes(res: Response): string[] {
+  const b = bodyJson(res);
+  if (!isObject(b) || !isObject(b.error) || !Array.isArray(b.error.errors)) return [];
+  return b.error.errors.filter(isObject).map((e) => String(e.code ?? ""));
+}
+
 /** Retry-After in seconds (delta-seconds or an HTTP date), or undefined when absent or unreadable. */
 export function retryAfterSeconds(res: Response): number | undefined {
   const v = header(res, "Retry-After")?.trim();

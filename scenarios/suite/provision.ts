@@ -20,6 +20,7 @@ import {
   api,
   bodyJson,
   errorEnvelope,
+  errorCodes,
   expect2xx,
   isObject,
   send,
@@ -743,12 +744,6 @@ function providerSecret(
     step(label, "configured", src.given ? src.variable : "generated");
   }
   return secret;
-}
-
-function errorCodes(res: Response): string[] {
-  const b = bodyJson(res);
-  if (!isObject(b) || !isObject(b.error) || !Array.isArray(b.error.errors)) return [];
-  return b.error.errors.filter(isObject).map((e) => String(e.code ?? ""));
 }
 
 export function ingestProbe(apiKey: string, customerId: string, meterCode: string): Response {

@@ -13,6 +13,7 @@ import {
   nextKey,
   bodyJson,
   errorEnvelope,
+  errorCodes,
   expect2xxOr429,
   isObject,
   retryAfterSeconds,
@@ -245,11 +246,7 @@ export function throttled(res: Response, what: string): string {
 export function explainRefusal(res: Response): string {
   if (unreachable(res)) return `BASE_URL ${cfg.baseUrlShown} is unreachable: ${res.error || "no answer"}`;
   const env = errorEnvelope(res);
-  const b = bodyJson(res);
-  const code =
-    isObject(b) && isObject(b.error) && Array.isArray(b.error.errors) && isObject(b.error.errors[0])
-      ? String(b.error.errors[0].code ?? "")
-      : "";
+  const code = errorCodes(res)[0] ?? "";
   if (res.status === 401) return `${named("API_KEY")} was refused (401 on POST /api/usage)`;
   if (res.status === 403) {
     return `${named("API_KEY")}: the key's scopes do not allow usage ingest (403 on POST /api/usage): ${flavorTraits().ingestForbidden}`;

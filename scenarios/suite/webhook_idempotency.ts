@@ -13,6 +13,7 @@ import {
   admin,
   api,
   bodyJson,
+  errorCodes,
   errorEnvelope,
   expect2xx,
   expect4xx,
@@ -392,11 +393,7 @@ function canary(kind: "stripe" | "adyen", customerId: string): void {
   );
   if (res.status === 200) return;
   const env = errorEnvelope(res);
-  const b = bodyJson(res);
-  const code =
-    isObject(b) && isObject(b.error) && Array.isArray(b.error.errors) && isObject(b.error.errors[0])
-      ? String(b.error.errors[0].code ?? "")
-      : "";
+  const code = errorCodes(res)[0] ?? "";
   if (res.status === 400 && (code === "invalid_signature" || /signature/.test(env?.message ?? ""))) {
     abort(
       `${variable}: Valora refused a canary event signed with it (400 invalid_signature): it is not the ${kind} ` +
